@@ -1,0 +1,120 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Owned socket buffers on the receive path.
+
+use core::ptr::NonNull;
+
+use kernel::{bindings, prelude::*};
+
+use super::{netdev::NetDev, sys};
+
+/// Why vflow drops a frame: mapped to the kernel's drop reasons so `perf`/`dropwatch` show it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum DropReason {
+    /// Invalid or spoofed source MAC.
+    MacInvalidSource,
+    /// No port can take the frame (hairpin, port gone).
+    NoTxTarget,
+}
+
+impl DropReason {
+    fn as_raw(self) -> bindings::skb_drop_reason {
+        match self {
+            DropReason::MacInvalidSource => {
+                bindings::skb_drop_reason_SKB_DROP_REASON_MAC_INVALID_SOURCE
+            }
+            DropReason::NoTxTarget => bindings::skb_drop_reason_SKB_DROP_REASON_NO_TX_TARGET,
+        }
+    }
+}
+
+/// An owned `struct sk_buff` whose mac header is set (a received Ethernet frame).
+///
+/// # Invariants
+///
+/// `skb` is valid and owned: exactly one of consume/drop/xmit/hand-back releases it, and `Drop`
+/// frees it with a drop reason if none did.
+pub(crate) struct SkBuff {
+    skb: NonNull<bindings::sk_buff>,
+}
+
+impl SkBuff {
+    /// # Safety
+    ///
+    /// `skb` must be a valid received frame the caller owns and gives away.
+    pub(super) unsafe fn from_raw(skb: NonNull<bindings::sk_buff>) -> Self {
+        SkBuff { skb }
+    }
+
+    pub(super) fn into_raw(self) -> *mut bindings::sk_buff {
+        let p = self.skb.as_ptr();
+        core::mem::forget(self);
+        p
+    }
+
+    /// Makes sure we own the only reference (packet generators share skbs), copying if needed.
+    /// On allocation failure the frame is already freed.
+    pub(crate) fn unshare(self) -> Option<SkBuff> {
+        // SAFETY: we own `skb`; `skb_share_check` consumes it and returns an owned one or NULL.
+        let p = unsafe { sys::vflow_skb_share_check(self.into_raw()) };
+        NonNull::new(p).map(|skb| SkBuff { skb })
+    }
+
+    /// The Ethernet header (dst, src, ethertype): always linear after `eth_type_trans`.
+    pub(crate) fn eth_header(&self) -> &[u8; 14] {
+        // SAFETY: on the receive path the mac header is set and the 14 Ethernet header bytes are
+        // in the linear area (eth_type_trans pulled them), alive as long as we own the skb.
+        unsafe { &*sys::vflow_skb_mac_header(self.skb.as_ptr()).cast::<[u8; 14]>() }
+    }
+
+    /// Frame length in bytes, Ethernet header included.
+    pub(crate) fn frame_len(&self) -> u32 {
+        // SAFETY: valid skb.
+        unsafe { sys::vflow_skb_frame_len(self.skb.as_ptr()) }
+    }
+
+    /// True for frames the stack loops back to itself (never switched).
+    pub(crate) fn is_loopback(&self) -> bool {
+        // SAFETY: valid skb.
+        unsafe { sys::vflow_skb_is_loopback(self.skb.as_ptr()) }
+    }
+
+    /// A clone sharing the data (for flooding); `None` when out of memory.
+    pub(crate) fn clone_frame(&self) -> Option<SkBuff> {
+        // SAFETY: valid skb; `skb_clone` returns a new owned skb or NULL.
+        let p = unsafe { bindings::skb_clone(self.skb.as_ptr(), bindings::GFP_ATOMIC) };
+        NonNull::new(p).map(|skb| SkBuff { skb })
+    }
+
+    /// Sends the frame out of `dev`. Consumes it whatever happens.
+    pub(crate) fn xmit(self, dev: &NetDev) -> Result {
+        // SAFETY: we own the skb and give it away; `dev` is alive for the call (the caller holds
+        // it through an RCU-protected port or a reference).
+        let rc = unsafe { sys::vflow_skb_xmit(self.into_raw(), dev.as_raw()) };
+        kernel::error::to_result(rc)
+    }
+
+    /// Frees the frame, recording why.
+    pub(crate) fn drop_with(self, reason: DropReason) {
+        // SAFETY: we own the skb and give it away.
+        unsafe { sys::vflow_skb_free(self.into_raw(), reason.as_raw()) };
+    }
+
+    /// Frees a frame whose job is done (not a drop).
+    pub(crate) fn consume(self) {
+        // SAFETY: we own the skb and give it away.
+        unsafe { sys::vflow_skb_consume(self.into_raw()) };
+    }
+}
+
+impl Drop for SkBuff {
+    fn drop(&mut self) {
+        // SAFETY: not released by any other path (they all `into_raw` first).
+        unsafe {
+            sys::vflow_skb_free(
+                self.skb.as_ptr(),
+                bindings::skb_drop_reason_SKB_DROP_REASON_NOT_SPECIFIED,
+            )
+        };
+    }
+}

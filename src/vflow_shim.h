@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * C shims for vflow's Rust FFI layer (src/ffi/): static inlines and macros that have no symbol,
+ * and fields of structs that are opaque to Rust's bindings (struct net_device). Nothing here makes
+ * a decision; every function is a one- or two-liner over a kernel API.
+ */
+#ifndef VFLOW_SHIM_H
+#define VFLOW_SHIM_H
+
+#include <linux/netdevice.h>
+#include <linux/skbuff.h>
+#include <net/genetlink.h>
+#include <net/net_namespace.h>
+
+/* net_device */
+void vflow_dev_hold(struct net_device *dev);
+void vflow_dev_put(struct net_device *dev);
+int vflow_dev_ifindex(const struct net_device *dev);
+const char *vflow_dev_name(const struct net_device *dev);
+bool vflow_dev_is_ether(const struct net_device *dev);
+void *vflow_dev_rx_handler_data(struct net_device *dev, rx_handler_func_t *handler);
+void *vflow_skb_rx_handler_data(const struct sk_buff *skb);
+struct net_device *vflow_notifier_dev(void *info);
+int vflow_rx_handler_register(struct net_device *dev, rx_handler_func_t *handler, void *data);
+
+/* sk_buff */
+struct sk_buff *vflow_skb_share_check(struct sk_buff *skb);
+const u8 *vflow_skb_mac_header(const struct sk_buff *skb);
+unsigned int vflow_skb_frame_len(const struct sk_buff *skb);
+bool vflow_skb_is_loopback(const struct sk_buff *skb);
+int vflow_skb_xmit(struct sk_buff *skb, struct net_device *dev);
+void vflow_skb_free(struct sk_buff *skb, enum skb_drop_reason reason);
+void vflow_skb_consume(struct sk_buff *skb);
+
+/* per-CPU memory */
+void __percpu *vflow_percpu_alloc(size_t size, size_t align);
+void vflow_percpu_free(void __percpu *ptr);
+void *vflow_percpu_this(void __percpu *ptr);
+void *vflow_percpu_cpu(void __percpu *ptr, int cpu);
+int vflow_next_possible_cpu(int prev);
+
+/* pernet */
+void **vflow_net_generic(const struct net *net, unsigned int id);
+
+/* generic netlink */
+u32 vflow_op_maxattr(u8 cmd, bool dump);
+struct net *vflow_genl_info_net(const struct genl_info *info);
+struct genl_info *vflow_genl_dump_info(struct netlink_callback *cb);
+struct net *vflow_dump_net(const struct netlink_callback *cb);
+void *vflow_genl_put_reply(struct sk_buff *skb, struct genl_info *info, u8 cmd);
+void *vflow_genl_put_dump(struct sk_buff *skb, struct netlink_callback *cb, u8 cmd);
+int vflow_genl_reply(struct sk_buff *skb, struct genl_info *info);
+struct nlattr *vflow_nla_nest_start(struct sk_buff *skb, int attrtype);
+void vflow_nla_nest_end(struct sk_buff *skb, struct nlattr *start);
+void vflow_nla_nest_cancel(struct sk_buff *skb, struct nlattr *start);
+
+#endif /* VFLOW_SHIM_H */
