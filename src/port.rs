@@ -140,6 +140,7 @@ impl RxHandler for Port {
                 None => port.drop_frame(skb, DropReason::NoTxTarget, rx),
             },
             Decision::Flood { vm_only, to_host } => {
+                port.stats.cpu(rx).flood();
                 sw.stats().cpu(rx).flood();
                 for out in table.ports() {
                     if out.id == port.id || (vm_only && out.kind != PortKind::Vm) {

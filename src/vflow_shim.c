@@ -111,7 +111,8 @@ int vflow_skb_xmit(struct sk_buff *skb, struct net_device *dev)
 	}
 	skb_push(skb, ETH_HLEN);
 	skb->dev = dev;
-	rc = net_xmit_eval(dev_queue_xmit(skb));
+	rc = dev_queue_xmit(skb);	/* net_xmit_eval() evaluates its argument twice */
+	rc = net_xmit_eval(rc);
 	return rc > 0 ? -ENOBUFS : rc;
 }
 

@@ -75,7 +75,7 @@ const IPPROTO_FRAGMENT: u8 = 44;
 const IPPROTO_AH: u8 = 51;
 const IPPROTO_DSTOPTS: u8 = 60;
 
-/// Fixed header sizes in bytes.
+/// Ethernet header length in bytes (no VLAN tag).
 const ETH_HLEN: usize = 14;
 const IPV4_MIN_HLEN: usize = 20;
 const TCP_MIN_HLEN: usize = 20;

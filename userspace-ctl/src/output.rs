@@ -1,0 +1,383 @@
+//! Text and JSON rendering of vflow objects. Pure: returns strings.
+
+use std::fmt::Write as _;
+
+use serde::Serialize;
+
+use crate::codec::{Fdb, Port, Stats, Switch};
+
+/// Output options from the command line.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Opts {
+    /// `-j`: a JSON array instead of text lines.
+    pub json: bool,
+    /// `-p`: indent the JSON (no effect without `-j`).
+    pub pretty: bool,
+    /// `-s`: show counters.
+    pub stats: bool,
+}
+
+fn to_json<T: Serialize>(items: &[T], o: Opts) -> String {
+    let mut s = if o.pretty {
+        serde_json::to_string_pretty(items)
+    } else {
+        serde_json::to_string(items)
+    }
+    .expect("plain data always serializes");
+    s.push('\n');
+    s
+}
+
+/// The counters line printed under an object with `-s`.
+pub fn stats_line(s: &Stats) -> String {
+    format!(
+        "    rx {} pkts {} bytes  tx {} pkts {} bytes  drop {} pkts {} bytes  pass {} pkts  flood {} pkts",
+        s.rx_packets,
+        s.rx_bytes,
+        s.tx_packets,
+        s.tx_bytes,
+        s.drop_packets,
+        s.drop_bytes,
+        s.pass_packets,
+        s.flood_packets
+    )
+}
+
+fn push_stats(out: &mut String, stats: &Option<Stats>, o: Opts) {
+    if let (true, Some(s)) = (o.stats, stats) {
+        out.push_str(&stats_line(s));
+        out.push('\n');
+    }
+}
+
+/// `switch show`.
+pub fn switches(list: &[Switch], o: Opts) -> String {
+    if o.json {
+        let v: Vec<Switch> = list
+            .iter()
+            .map(|s| Switch {
+                stats: if o.stats { s.stats } else { None },
+                ..s.clone()
+            })
+            .collect();
+        return to_json(&v, o);
+    }
+    let mut out = String::new();
+    for s in list {
+        let _ = writeln!(out, "switch {} ports {}", s.name, s.n_ports);
+        push_stats(&mut out, &s.stats, o);
+    }
+    out
+}
+
+/// How a port is named in text output: its ifname, else `if<ifindex>`.
+fn port_name(p: &Port) -> String {
+    p.ifname
+        .clone()
+        .unwrap_or_else(|| format!("if{}", p.ifindex))
+}
+
+/// `port show`.
+pub fn ports(list: &[Port], o: Opts) -> String {
+    if o.json {
+        let v: Vec<Port> = list
+            .iter()
+            .map(|p| Port {
+                stats: if o.stats { p.stats } else { None },
+                ..p.clone()
+            })
+            .collect();
+        return to_json(&v, o);
+    }
+    let mut out = String::new();
+    for p in list {
+        let _ = write!(out, "port {} switch {}", port_name(p), p.switch);
+        if let Some(id) = p.id {
+            let _ = write!(out, " id {id}");
+        }
+        let _ = write!(out, " type {}", p.port_type);
+        if let Some(m) = p.mac {
+            let _ = write!(out, " mac {m}");
+        }
+        let _ = writeln!(out, " ifindex {}", p.ifindex);
+        push_stats(&mut out, &p.stats, o);
+    }
+    out
+}
+
+/// `fdb show`.
+pub fn fdbs(list: &[Fdb], o: Opts) -> String {
+    if o.json {
+        return to_json(list, o);
+    }
+    let mut out = String::new();
+    for f in list {
+        let _ = write!(out, "fdb {} {}", f.switch, f.mac);
+        match &f.ifname {
+            Some(n) => {
+                let _ = write!(out, " dev {n}");
+            }
+            None => {
+                let _ = write!(out, " ifindex {}", f.ifindex);
+            }
+        }
+        if f.is_static {
+            out.push_str(" static");
+        }
+        out.push('\n');
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::codec::{Mac, PortType};
+
+    fn stats() -> Stats {
+        Stats {
+            rx_packets: 12,
+            rx_bytes: 1008,
+            tx_packets: 3,
+            tx_bytes: 252,
+            drop_packets: 1,
+            drop_bytes: 60,
+            pass_packets: 4,
+            flood_packets: 5,
+        }
+    }
+
+    fn sw() -> Vec<Switch> {
+        vec![
+            Switch {
+                name: "sw0".into(),
+                n_ports: 2,
+                stats: Some(stats()),
+            },
+            Switch {
+                name: "sw1".into(),
+                n_ports: 0,
+                stats: Some(Stats::default()),
+            },
+        ]
+    }
+
+    fn ports_fixture() -> Vec<Port> {
+        vec![
+            Port {
+                switch: "sw0".into(),
+                ifindex: 5,
+                ifname: Some("veth0".into()),
+                port_type: PortType::Vm,
+                mac: Some(Mac([2, 0, 0, 0, 0, 1])),
+                id: Some(0),
+                stats: Some(stats()),
+            },
+            Port {
+                switch: "sw0".into(),
+                ifindex: 2,
+                ifname: Some("eth0".into()),
+                port_type: PortType::Uplink,
+                mac: None,
+                id: Some(1),
+                stats: Some(Stats::default()),
+            },
+        ]
+    }
+
+    fn fdb_fixture() -> Vec<Fdb> {
+        vec![
+            Fdb {
+                switch: "sw0".into(),
+                mac: Mac([2, 0, 0, 0, 0, 1]),
+                ifindex: 5,
+                ifname: Some("veth0".into()),
+                is_static: true,
+            },
+            Fdb {
+                switch: "sw0".into(),
+                mac: Mac([0x52, 0x54, 0, 0x12, 0x34, 0x56]),
+                ifindex: 2,
+                ifname: Some("eth0".into()),
+                is_static: false,
+            },
+            Fdb {
+                switch: "sw0".into(),
+                mac: Mac([2, 0, 0, 0, 0, 9]),
+                ifindex: 77,
+                ifname: None,
+                is_static: false,
+            },
+        ]
+    }
+
+    const TEXT: Opts = Opts {
+        json: false,
+        pretty: false,
+        stats: false,
+    };
+
+    #[test]
+    fn switch_text() {
+        assert_eq!(
+            switches(&sw(), TEXT),
+            "switch sw0 ports 2\nswitch sw1 ports 0\n"
+        );
+        assert_eq!(
+            switches(&sw(), Opts { stats: true, ..TEXT }),
+            "switch sw0 ports 2\n\
+             \x20   rx 12 pkts 1008 bytes  tx 3 pkts 252 bytes  drop 1 pkts 60 bytes  pass 4 pkts  flood 5 pkts\n\
+             switch sw1 ports 0\n\
+             \x20   rx 0 pkts 0 bytes  tx 0 pkts 0 bytes  drop 0 pkts 0 bytes  pass 0 pkts  flood 0 pkts\n"
+        );
+        assert_eq!(switches(&[], TEXT), "");
+    }
+
+    #[test]
+    fn switch_text_stats_missing() {
+        let s = vec![Switch {
+            name: "a".into(),
+            n_ports: 1,
+            stats: None,
+        }];
+        assert_eq!(
+            switches(
+                &s,
+                Opts {
+                    stats: true,
+                    ..TEXT
+                }
+            ),
+            "switch a ports 1\n"
+        );
+    }
+
+    #[test]
+    fn switch_json() {
+        let j = Opts { json: true, ..TEXT };
+        assert_eq!(
+            switches(&sw(), j),
+            "[{\"name\":\"sw0\",\"n_ports\":2},{\"name\":\"sw1\",\"n_ports\":0}]\n"
+        );
+        assert_eq!(switches(&[], j), "[]\n");
+        let js = switches(&sw()[..1], Opts { stats: true, ..j });
+        assert_eq!(
+            js,
+            "[{\"name\":\"sw0\",\"n_ports\":2,\"stats\":{\"rx_packets\":12,\"rx_bytes\":1008,\
+             \"tx_packets\":3,\"tx_bytes\":252,\"drop_packets\":1,\"drop_bytes\":60,\
+             \"pass_packets\":4,\"flood_packets\":5}}]\n"
+        );
+    }
+
+    #[test]
+    fn switch_json_pretty() {
+        let o = Opts {
+            json: true,
+            pretty: true,
+            stats: false,
+        };
+        assert_eq!(
+            switches(&sw()[..1], o),
+            "[\n  {\n    \"name\": \"sw0\",\n    \"n_ports\": 2\n  }\n]\n"
+        );
+    }
+
+    #[test]
+    fn pretty_without_json_is_text() {
+        assert_eq!(
+            switches(
+                &sw()[..1],
+                Opts {
+                    pretty: true,
+                    ..TEXT
+                }
+            ),
+            "switch sw0 ports 2\n"
+        );
+    }
+
+    #[test]
+    fn port_text() {
+        assert_eq!(
+            ports(&ports_fixture(), TEXT),
+            "port veth0 switch sw0 id 0 type vm mac 02:00:00:00:00:01 ifindex 5\n\
+             port eth0 switch sw0 id 1 type uplink ifindex 2\n"
+        );
+        let s = ports(
+            &ports_fixture()[..1],
+            Opts {
+                stats: true,
+                ..TEXT
+            },
+        );
+        assert_eq!(
+            s,
+            "port veth0 switch sw0 id 0 type vm mac 02:00:00:00:00:01 ifindex 5\n\
+             \x20   rx 12 pkts 1008 bytes  tx 3 pkts 252 bytes  drop 1 pkts 60 bytes  pass 4 pkts  flood 5 pkts\n"
+        );
+    }
+
+    #[test]
+    fn port_text_sparse() {
+        let p = vec![Port {
+            switch: "s".into(),
+            ifindex: 9,
+            ifname: None,
+            port_type: PortType::Other(3),
+            mac: None,
+            id: None,
+            stats: None,
+        }];
+        assert_eq!(ports(&p, TEXT), "port if9 switch s type 3 ifindex 9\n");
+    }
+
+    #[test]
+    fn port_json() {
+        let o = Opts { json: true, ..TEXT };
+        assert_eq!(
+            ports(&ports_fixture(), o),
+            "[{\"switch\":\"sw0\",\"ifindex\":5,\"ifname\":\"veth0\",\"type\":\"vm\",\
+             \"mac\":\"02:00:00:00:00:01\",\"id\":0},\
+             {\"switch\":\"sw0\",\"ifindex\":2,\"ifname\":\"eth0\",\"type\":\"uplink\",\"id\":1}]\n"
+        );
+        let v: serde_json::Value =
+            serde_json::from_str(&ports(&ports_fixture(), Opts { stats: true, ..o })).unwrap();
+        assert_eq!(v[0]["stats"]["rx_packets"], 12);
+        assert_eq!(v[0]["stats"]["flood_packets"], 5);
+        assert_eq!(v[1]["stats"]["tx_bytes"], 0);
+        assert_eq!(v[1]["type"], "uplink");
+        assert!(v[1].get("mac").is_none());
+    }
+
+    #[test]
+    fn fdb_text() {
+        assert_eq!(
+            fdbs(&fdb_fixture(), TEXT),
+            "fdb sw0 02:00:00:00:00:01 dev veth0 static\n\
+             fdb sw0 52:54:00:12:34:56 dev eth0\n\
+             fdb sw0 02:00:00:00:00:09 ifindex 77\n"
+        );
+        // -s changes nothing for fdb entries
+        assert_eq!(
+            fdbs(
+                &fdb_fixture(),
+                Opts {
+                    stats: true,
+                    ..TEXT
+                }
+            ),
+            fdbs(&fdb_fixture(), TEXT)
+        );
+    }
+
+    #[test]
+    fn fdb_json() {
+        let o = Opts { json: true, ..TEXT };
+        assert_eq!(
+            fdbs(&fdb_fixture(), o),
+            "[{\"switch\":\"sw0\",\"mac\":\"02:00:00:00:00:01\",\"ifindex\":5,\"ifname\":\"veth0\",\"static\":true},\
+             {\"switch\":\"sw0\",\"mac\":\"52:54:00:12:34:56\",\"ifindex\":2,\"ifname\":\"eth0\",\"static\":false},\
+             {\"switch\":\"sw0\",\"mac\":\"02:00:00:00:00:09\",\"ifindex\":77,\"static\":false}]\n"
+        );
+    }
+}
