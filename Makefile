@@ -7,7 +7,6 @@
 #   make          build vflow.ko against KDIR (default: the running kernel's build tree)
 #   make demo     build everything, boot the test kernel in QEMU, ping two VMs through vflow
 #   make check    every test: host unit tests, clippy module build, vflowctl, kselftests in QEMU
-#   make bench    (see Documentation/benchmarks.md)
 #
 # Building against your own kernel: KDIR must be a configured and built tree with CONFIG_RUST=y
 # built by the same rustc/bindgen you use now, e.g. `make KDIR=/path/to/linux LLVM=1`. To use the
@@ -24,7 +23,7 @@ RUST_LIB_SRC ?= /usr/src/rustc-1.95.0/library
 export RUST_LIB_SRC
 export PATH := $(HOME)/.cargo/bin:$(PATH)
 
-.PHONY: all module clean deps kernel kernel-bench genl genl-check ctl host-test check demo bench
+.PHONY: all module clean deps kernel genl genl-check ctl host-test check demo
 
 all: module
 
@@ -42,9 +41,6 @@ deps:
 
 kernel:
 	@tests/vm/kernel.sh debug
-
-kernel-bench:
-	@tests/vm/kernel.sh bench
 
 genl:
 	scripts/genl-gen.sh
@@ -64,6 +60,3 @@ check:
 
 demo:
 	tests/vm/demo.sh
-
-bench:
-	tests/bench/run.sh

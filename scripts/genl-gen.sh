@@ -16,10 +16,12 @@ spec=$work/Documentation/netlink/specs/vflow.yaml
 python3 "$GEN" --mode uapi --header --spec "$spec" -o "$work/vflow.h"
 python3 "$GEN" --mode kernel --header --spec "$spec" -o "$work/vflow_nl_gen.h"
 python3 "$GEN" --mode kernel --source --spec "$spec" -o "$work/vflow_nl_gen.c"
+python3 "$KSRC/tools/net/ynl/pyynl/ynl_gen_rst.py" -i "$spec" -o "$work/vflow.rst"
 # The Rust side reads the same numbers from a file generated from the uAPI header.
 python3 "$TOP/scripts/uapi2rs.py" "$work/vflow.h" > "$work/uapi.rs"
 declare -A dest=([vflow.h]=include/uapi/linux/vflow.h [vflow_nl_gen.h]=src/vflow_nl_gen.h
-	[vflow_nl_gen.c]=src/vflow_nl_gen.c [uapi.rs]=src/uapi.rs)
+	[vflow_nl_gen.c]=src/vflow_nl_gen.c [uapi.rs]=src/uapi.rs
+	[vflow.rst]=Documentation/netlink/vflow.rst)
 rc=0
 for f in "${!dest[@]}"; do
 	if [ "${1:-}" = --check ]; then

@@ -1,0 +1,32 @@
+#!/bin/bash
+# The demo, inside the guest: a host namespace "hv" with switch sw0 and two VMs (namespaces vm1,
+# vm2), each behind a veth pair whose host end is a vflow port.
+set -euo pipefail
+TOP=$(cd "$(dirname "$0")/../.." && pwd)
+vflowctl() { ip netns exec hv "$TOP/userspace-ctl/target/release/vflowctl" "$@"; }
+say() { printf '\n\033[1m$ %s\033[0m\n' "$*"; }
+insmod "$TOP/build/module/vflow.ko"
+ip netns add hv
+for i in 1 2; do
+	ip netns add vm$i
+	ip -n hv link add tap$i type veth peer name eth0 netns vm$i
+	ip -n vm$i link set eth0 address 02:00:00:00:00:0$i
+	ip -n vm$i addr add 10.0.0.$i/24 dev eth0
+	ip -n vm$i link set eth0 up
+	ip -n hv link set tap$i up
+done
+say vflowctl switch add sw0;                                        vflowctl switch add sw0
+say vflowctl port add sw0 dev tap1 type vm mac 02:00:00:00:00:01;   vflowctl port add sw0 dev tap1 type vm mac 02:00:00:00:00:01
+say vflowctl port add sw0 dev tap2 type vm mac 02:00:00:00:00:02;   vflowctl port add sw0 dev tap2 type vm mac 02:00:00:00:00:02
+say "ip netns exec vm1 ping -c 3 10.0.0.2   (vm1 -> vm2 through vflow)"
+ip netns exec vm1 ping -c 3 -i 0.3 10.0.0.2
+say vflowctl -s port show;  vflowctl -s port show
+say vflowctl fdb show;      vflowctl fdb show
+say vflowctl -j -p switch show sw0; vflowctl -j -p -s switch show sw0
+say vflowctl port del dev tap2
+vflowctl port del dev tap2
+say "ip netns exec vm1 ping -c 2 -W 1 10.0.0.2   (fails: nothing else connects the VMs)"
+ip netns exec vm1 ping -c 2 -i 0.3 -W 1 10.0.0.2 || true
+ip netns del hv; ip netns del vm1; ip netns del vm2
+rmmod vflow
+echo; echo "demo done"
