@@ -54,14 +54,14 @@ fn request_dev<'a>(
         return req
             .net()
             .dev_by_index(rtnl, idx)
-            .ok_or_else(|| ext.attr(ENODEV, &a, c"no device with this ifindex in this namespace"));
+            .ok_or_else(|| ext.attr(ENODEV, &a, c"no such device (ifindex) in this namespace"));
     }
     if let Some(a) = req.attr(ifname_id) {
         let name = a.string()?;
         return req
             .net()
             .dev_by_name(rtnl, name)
-            .ok_or_else(|| ext.attr(ENODEV, &a, c"no device with this name in this namespace"));
+            .ok_or_else(|| ext.attr(ENODEV, &a, c"no such device in this namespace"));
     }
     Err(ext.missing(ifname_id, c"a device (ifname or ifindex) is required"))
 }
