@@ -59,9 +59,9 @@ impl<T> RcuBox<T> {
 
 impl<T> Drop for RcuBox<T> {
     fn drop(&mut self) {
-        // SAFETY: the owner is being destroyed, so no reader can reach this box any more (owners
-        // are themselves only freed once unreachable from the packet path); the pointer came from
-        // `KBox::into_raw`.
+        // The owner is being destroyed, so no reader can reach this box any more: owners are
+        // themselves only freed once unreachable from the packet path.
+        // SAFETY: no reader is left (above) and the pointer came from `KBox::into_raw`.
         drop(unsafe { KBox::from_raw(*self.ptr.get_mut()) });
     }
 }

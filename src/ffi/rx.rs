@@ -60,9 +60,10 @@ unsafe extern "C" fn rx_trampoline<T: RxHandler + 'static>(
     let Some(nn) = NonNull::new(raw) else {
         return sys::RX_HANDLER_PASS;
     };
-    // SAFETY: `(*skb).dev` is the receiving device; its rx_handler is this function, so its
-    // rx_handler_data is an `Arc<T>` foreign pointer installed by `register` and only released
-    // after `netdev_rx_handler_unregister` (which waits for running handlers).
+    // `skb->dev` is the receiving device and its rx_handler is this function, so its
+    // rx_handler_data is the `Arc<T>` that `register` installed; it is only released after
+    // `netdev_rx_handler_unregister`, which waits for running handlers.
+    // SAFETY: `raw` is a valid received skb (above); we are inside its device's rx_handler.
     let data = unsafe { sys::vflow_skb_rx_handler_data(raw) };
     // SAFETY: see above: `data` is a live `Arc<T>` for the whole call.
     let this = unsafe { <Arc<T> as ForeignOwnable>::borrow(data) };

@@ -1,7 +1,7 @@
 //! Pure packet logic of the vflow datapath.
 //!
 //! Everything below this module is plain computation on byte slices and small values: no
-//! allocation, no locking, no `unsafe` and no `kernel::` imports, only `core`. The same files are
+//! allocation, no locking, no raw pointers and no `kernel::` imports, only `core`. The same files are
 //! compiled into the kernel module (as `mod logic;` from the crate root) and, unchanged, into the
 //! host test crate in `tests/host`, where they are unit- and property-tested with `cargo test`.
 //!

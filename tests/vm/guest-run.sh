@@ -12,6 +12,8 @@ export YNL_CLI=${YNL_CLI:-$KSRC/tools/net/ynl/pyynl/cli.py}
 export VFLOW_SPEC=${VFLOW_SPEC:-$TOP/Documentation/netlink/specs/vflow.yaml}
 export YNL_SCHEMA=${YNL_SCHEMA:-$KSRC/Documentation/netlink/genetlink.yaml}
 export PATH=/usr/sbin:/usr/bin:/sbin:/bin
+# Marks where the kernel log stops being boot and starts being the tests (see check.sh).
+echo "vflow-harness: start" > /dev/kmsg
 mount -t debugfs none /sys/kernel/debug 2>/dev/null
 echo clear > /sys/kernel/debug/kmemleak 2>/dev/null
 # The kselftests, then two checks of the kernel's state after them. Under TCG with KASAN a test takes
