@@ -170,7 +170,7 @@ pub(crate) fn port_new(req: &Request) -> Result {
     })
 }
 
-fn port_of<'a>(req: &Request, rtnl: &'a Rtnl) -> Result<Arc<Port>> {
+fn port_of(req: &Request, rtnl: &Rtnl) -> Result<Arc<Port>> {
     let dev = request_dev(req, rtnl, VFLOW_A_PORT_IFINDEX, VFLOW_A_PORT_IFNAME)?;
     rx::handler_of::<Port>(rtnl, dev)
         .map(Into::into)
