@@ -22,7 +22,7 @@ say "ip netns exec vm1 ping -c 3 10.0.0.2   (vm1 -> vm2 through vflow)"
 ip netns exec vm1 ping -c 3 -i 0.3 10.0.0.2
 say vflowctl -s port show;  vflowctl -s port show
 say vflowctl fdb show;      vflowctl fdb show
-say vflowctl -j -p switch show sw0; vflowctl -j -p -s switch show sw0
+say vflowctl -j -p -s switch show sw0; vflowctl -j -p -s switch show sw0
 say vflowctl port del dev tap2
 vflowctl port del dev tap2
 say "ip netns exec vm1 ping -c 2 -W 1 10.0.0.2   (fails: nothing else connects the VMs)"
