@@ -17,7 +17,7 @@ echo "vflow-harness: start" > /dev/kmsg
 mount -t debugfs none /sys/kernel/debug 2>/dev/null
 echo clear > /sys/kernel/debug/kmemleak 2>/dev/null
 # The kselftests, then two checks of the kernel's state after them. Under TCG with KASAN a test takes
-# 1-4 minutes, so tests that leave the module loaded run two at a time (each has its own
+# 1-4 minutes, so tests that leave the module loaded run three at a time (each has its own
 # namespaces); the ones that unload it run alone, first and last. VFLOW_JOBS=1 runs all serially.
 ST=$TOP/tests/selftests
 if [ $# -gt 0 ]; then
@@ -38,7 +38,7 @@ done
 run_one() { "$ST/run_tests.sh" "$1" > "$results/$1.log" 2>&1; }
 export -f run_one; export ST results
 for t in "${first[@]}"; do run_one "$t"; done
-printf '%s\n' "${middle[@]}" | xargs -r -P "${VFLOW_JOBS:-2}" -I{} bash -c 'run_one {}'
+printf '%s\n' "${middle[@]}" | xargs -r -P "${VFLOW_JOBS:-3}" -I{} bash -c 'run_one {}'
 for t in "${last[@]}"; do run_one "$t"; done
 pass=0 fail=0 skip=0 n=0
 echo "KTAP version 1"
