@@ -9,6 +9,8 @@
 mod fdb;
 mod ffi;
 mod genl;
+mod genl_flow;
+mod genl_policy;
 mod logic;
 mod netns;
 mod port;

@@ -13,3 +13,5 @@ pub(crate) mod fdb;
 // The flow table (next) is built on this parser; until then only the host tests use it.
 #[allow(dead_code)]
 pub(crate) mod flowkey;
+#[allow(dead_code)]
+pub(crate) mod rule;
