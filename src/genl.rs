@@ -19,11 +19,11 @@ use crate::port::Port;
 use crate::switch::{PortConfig, Switch, SwitchName};
 use crate::uapi::*;
 
-fn net_state(net: &Net, ext: Extack) -> Result<Arc<NetState>> {
+pub(crate) fn net_state(net: &Net, ext: Extack) -> Result<Arc<NetState>> {
     state_of(net).ok_or_else(|| ext.msg(ENODEV, c"vflow is not active in this network namespace"))
 }
 
-fn switch_name(attr: Attr<'_>, ext: Extack) -> Result<SwitchName> {
+pub(crate) fn switch_name(attr: Attr<'_>, ext: Extack) -> Result<SwitchName> {
     let s = attr.string()?;
     SwitchName::new(s).ok_or_else(|| {
         ext.attr(
@@ -34,7 +34,7 @@ fn switch_name(attr: Attr<'_>, ext: Extack) -> Result<SwitchName> {
     })
 }
 
-fn find_switch(state: &NetState, attr: Attr<'_>, ext: Extack) -> Result<Arc<Switch>> {
+pub(crate) fn find_switch(state: &NetState, attr: Attr<'_>, ext: Extack) -> Result<Arc<Switch>> {
     let name = switch_name(attr, ext)?;
     state
         .find(&name)
@@ -42,7 +42,7 @@ fn find_switch(state: &NetState, attr: Attr<'_>, ext: Extack) -> Result<Arc<Swit
 }
 
 /// The device a request names by `ifindex` or `ifname` in the caller's namespace.
-fn request_dev<'a>(
+pub(crate) fn request_dev<'a>(
     req: &Request,
     rtnl: &'a Rtnl,
     ifindex_id: u32,
@@ -170,7 +170,7 @@ pub(crate) fn port_new(req: &Request) -> Result {
     })
 }
 
-fn port_of(req: &Request, rtnl: &Rtnl) -> Result<Arc<Port>> {
+pub(crate) fn port_of(req: &Request, rtnl: &Rtnl) -> Result<Arc<Port>> {
     let dev = request_dev(req, rtnl, VFLOW_A_PORT_IFINDEX, VFLOW_A_PORT_IFNAME)?;
     rx::handler_of::<Port>(rtnl, dev)
         .map(Into::into)

@@ -67,8 +67,63 @@ impl<'a> Attr<'a> {
         Ok(u32::from_ne_bytes(b))
     }
 
+    /// A `u16` attribute (`NLA_U16` in the policy).
+    pub(crate) fn u16(&self) -> Result<u16> {
+        let b: [u8; 2] = self.bytes().get(..2).and_then(|s| s.try_into().ok()).ok_or(EINVAL)?;
+        Ok(u16::from_ne_bytes(b))
+    }
+
+    /// A `u8` attribute (`NLA_U8` in the policy).
+    pub(crate) fn u8(&self) -> Result<u8> {
+        self.bytes().first().copied().ok_or(EINVAL)
+    }
+
+    /// The attribute's type (id), without the nested/byte-order flags.
+    pub(crate) fn id(&self) -> u32 {
+        u32::from(self.nla.nla_type & (bindings::NLA_TYPE_MASK as u16))
+    }
+
+    /// The attributes nested in this one, in order (repeated ones included). The policy of a
+    /// nested attribute set has already validated them.
+    pub(crate) fn nested(&self) -> Nested<'a> {
+        Nested { rest: self.bytes() }
+    }
+
+    /// The nested attribute `id` (the first one, if repeated).
+    pub(crate) fn get(&self, id: u32) -> Option<Attr<'a>> {
+        self.nested().find(|a| a.id() == id)
+    }
+
     fn as_ptr(&self) -> *const bindings::nlattr {
         core::ptr::from_ref(self.nla)
+    }
+}
+
+/// Iterator over the attributes nested in an [`Attr`].
+pub(crate) struct Nested<'a> {
+    rest: &'a [u8],
+}
+
+impl<'a> Iterator for Nested<'a> {
+    type Item = Attr<'a>;
+
+    fn next(&mut self) -> Option<Attr<'a>> {
+        if self.rest.len() < NLA_HDRLEN {
+            return None;
+        }
+        let len = usize::from(u16::from_ne_bytes([self.rest[0], self.rest[1]]));
+        if len < NLA_HDRLEN || len > self.rest.len() {
+            self.rest = &[];
+            return None;
+        }
+        let nla = self.rest.as_ptr().cast::<bindings::nlattr>();
+        // SAFETY: `rest` is part of a validated request that lives for `'a`; the header and
+        // `len` bytes are inside it (checked above), and netlink attributes are 4-byte aligned
+        // (every attribute length is padded to NLA_ALIGNTO).
+        let attr = Attr { nla: unsafe { &*nla } };
+        let step = (len + 3) & !3;
+        self.rest = self.rest.get(step..).unwrap_or(&[]);
+        Some(attr)
     }
 }
 
@@ -243,6 +298,14 @@ impl Msg {
     }
 
     /// Raw bytes.
+    pub(crate) fn put_u16(&mut self, id: u32, v: u16) -> Result {
+        self.put_raw(id, &v.to_ne_bytes())
+    }
+
+    pub(crate) fn put_u8(&mut self, id: u32, v: u8) -> Result {
+        self.put_raw(id, &[v])
+    }
+
     pub(crate) fn put_bytes(&mut self, id: u32, b: &[u8]) -> Result {
         self.put_raw(id, b)
     }
