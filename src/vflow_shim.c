@@ -217,3 +217,44 @@ void vflow_nla_nest_cancel(struct sk_buff *skb, struct nlattr *start)
 {
 	nla_nest_cancel(skb, start);
 }
+
+/*
+ * Makes the first `want` bytes of the frame (from the Ethernet header on, or all of it if shorter)
+ * linear and returns where the frame starts and how many of its bytes are linear; NULL when out
+ * of memory. Called with skb->data just past the Ethernet header, as rx_handlers see it.
+ */
+const u8 *vflow_skb_headers(struct sk_buff *skb, unsigned int want, unsigned int *len)
+{
+	unsigned int mac_len = skb->data - skb_mac_header(skb);
+	unsigned int need = want > mac_len ? want - mac_len : 0;
+
+	if (!pskb_may_pull(skb, min(need, skb->len)))
+		return NULL;
+	*len = skb_headlen(skb) + mac_len;
+	return skb_mac_header(skb);
+}
+
+unsigned long vflow_jiffies(void)
+{
+	return READ_ONCE(jiffies);
+}
+
+unsigned long vflow_hz(void)
+{
+	return HZ;
+}
+
+void vflow_cond_resched(void)
+{
+	cond_resched();
+}
+
+void vflow_init_delayed_work(struct delayed_work *dw, work_func_t fn)
+{
+	INIT_DELAYED_WORK(dw, fn);
+}
+
+bool vflow_schedule_delayed_work(struct delayed_work *dw, unsigned long delay)
+{
+	return queue_delayed_work(system_power_efficient_wq, dw, delay);
+}

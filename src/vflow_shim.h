@@ -9,6 +9,7 @@
 
 #include <linux/netdevice.h>
 #include <linux/skbuff.h>
+#include <linux/workqueue.h>
 #include <net/genetlink.h>
 #include <net/net_namespace.h>
 
@@ -31,6 +32,14 @@ bool vflow_skb_is_loopback(const struct sk_buff *skb);
 int vflow_skb_xmit(struct sk_buff *skb, struct net_device *dev);
 void vflow_skb_free(struct sk_buff *skb, enum skb_drop_reason reason);
 void vflow_skb_consume(struct sk_buff *skb);
+const u8 *vflow_skb_headers(struct sk_buff *skb, unsigned int want, unsigned int *len);
+
+/* time, scheduling, deferred work */
+unsigned long vflow_jiffies(void);
+unsigned long vflow_hz(void);
+void vflow_cond_resched(void);
+void vflow_init_delayed_work(struct delayed_work *dw, work_func_t fn);
+bool vflow_schedule_delayed_work(struct delayed_work *dw, unsigned long delay);
 
 /* per-CPU memory */
 void __percpu *vflow_percpu_alloc(size_t size, size_t align);

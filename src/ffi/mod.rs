@@ -13,9 +13,11 @@ pub(crate) mod notifier;
 pub(crate) mod percpu;
 pub(crate) mod pernet;
 pub(crate) mod rcu;
+pub(crate) mod rcuhash;
 pub(crate) mod rtnl;
 pub(crate) mod rx;
 pub(crate) mod skb;
+pub(crate) mod work;
 
 /// A random 32-bit value (hash seeds).
 pub(crate) fn random_u32() -> u32 {

@@ -82,3 +82,9 @@ impl<T> Drop for Retired<T> {
         drop(unsafe { KBox::from_raw(self.ptr) });
     }
 }
+
+/// Waits for every pending `call_rcu` callback (module unload: the callbacks are module code).
+pub(crate) fn barrier() {
+    // SAFETY: plain kernel call; sleeps, callers are in process context.
+    unsafe { kernel::bindings::rcu_barrier() };
+}

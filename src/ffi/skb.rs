@@ -15,6 +15,18 @@ pub(crate) enum DropReason {
     MacInvalidSource,
     /// No port can take the frame (hairpin, port gone).
     NoTxTarget,
+    /// A layer's rule or default verdict denied it (the closest core reason: a filter verdict).
+    PolicyDeny,
+    /// A header is cut short.
+    HdrTrunc,
+    /// A malformed IPv4 header (bad version or IHL, length below the header).
+    IpHeader,
+    /// Too many IPv6 extension headers.
+    Ipv6ExtHeaders,
+    /// The port or switch is at its flow limit and the limit action is drop.
+    FlowLimit,
+    /// Out of memory making the headers readable.
+    NoMem,
 }
 
 impl DropReason {
@@ -24,6 +36,14 @@ impl DropReason {
                 bindings::skb_drop_reason_SKB_DROP_REASON_MAC_INVALID_SOURCE
             }
             DropReason::NoTxTarget => bindings::skb_drop_reason_SKB_DROP_REASON_NO_TX_TARGET,
+            DropReason::PolicyDeny => bindings::skb_drop_reason_SKB_DROP_REASON_NETFILTER_DROP,
+            DropReason::HdrTrunc => bindings::skb_drop_reason_SKB_DROP_REASON_HDR_TRUNC,
+            DropReason::IpHeader => bindings::skb_drop_reason_SKB_DROP_REASON_IP_INHDR,
+            DropReason::Ipv6ExtHeaders => {
+                bindings::skb_drop_reason_SKB_DROP_REASON_IPV6_TOO_MANY_EXTHDRS
+            }
+            DropReason::FlowLimit => bindings::skb_drop_reason_SKB_DROP_REASON_QUEUE_PURGE,
+            DropReason::NoMem => bindings::skb_drop_reason_SKB_DROP_REASON_NOMEM,
         }
     }
 }
@@ -65,6 +85,21 @@ impl SkBuff {
         // SAFETY: on the receive path the mac header is set and the 14 Ethernet header bytes are
         // in the linear area (eth_type_trans pulled them), alive as long as we own the skb.
         unsafe { &*sys::vflow_skb_mac_header(self.skb.as_ptr()).cast::<[u8; 14]>() }
+    }
+
+    /// The frame from its Ethernet header on, with at least its first `want` bytes (or all of it
+    /// if shorter) made linear; `None` when out of memory (the frame is still ours).
+    pub(crate) fn headers(&mut self, want: u32) -> Option<&[u8]> {
+        let mut len: kernel::ffi::c_uint = 0;
+        // SAFETY: we own the only reference (the caller unshared it); the shim may reallocate the
+        // head, which is why this takes `&mut self`.
+        let p = unsafe { sys::vflow_skb_headers(self.skb.as_ptr(), want, &mut len) };
+        if p.is_null() {
+            return None;
+        }
+        // SAFETY: the shim returns the mac header and the number of linear bytes from it, valid
+        // until the skb is changed again, which needs `&mut self`.
+        Some(unsafe { core::slice::from_raw_parts(p, len as usize) })
     }
 
     /// Frame length in bytes, Ethernet header included.

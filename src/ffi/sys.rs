@@ -9,7 +9,7 @@
 #![allow(improper_ctypes)]
 
 use kernel::bindings::{
-    genl_family, genl_info, net, net_device, netlink_callback, nlattr, notifier_block, sk_buff,
+    delayed_work, work_func_t, genl_family, genl_info, net, net_device, netlink_callback, nlattr, notifier_block, sk_buff,
     skb_drop_reason,
 };
 use kernel::ffi::{c_char, c_int, c_uint, c_void};
@@ -85,4 +85,10 @@ extern "C" {
     pub(super) fn __dev_get_by_index(net: *mut net, ifindex: c_int) -> *mut net_device;
     pub(super) fn register_netdevice_notifier(nb: *mut notifier_block) -> c_int;
     pub(super) fn unregister_netdevice_notifier(nb: *mut notifier_block) -> c_int;
+    pub(super) fn vflow_skb_headers(skb: *mut sk_buff, want: c_uint, len: *mut c_uint) -> *const u8;
+    pub(super) fn vflow_jiffies() -> kernel::ffi::c_ulong;
+    pub(super) fn vflow_hz() -> kernel::ffi::c_ulong;
+    pub(super) fn vflow_cond_resched();
+    pub(super) fn vflow_init_delayed_work(dw: *mut delayed_work, f: work_func_t);
+    pub(super) fn vflow_schedule_delayed_work(dw: *mut delayed_work, delay: kernel::ffi::c_ulong) -> bool;
 }

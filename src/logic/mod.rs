@@ -9,6 +9,8 @@
 //! that can overflow), read multi-byte fields with `from_be_bytes` on checked sub-slices, and keep
 //! every item `pub(crate)` (the kernel crate root declares this module privately).
 
+#[allow(dead_code)]
+pub(crate) mod conn;
 pub(crate) mod fdb;
 // The flow table (next) is built on this parser; until then only the host tests use it.
 #[allow(dead_code)]

@@ -14,6 +14,8 @@ extern crate std;
 mod logic;
 
 #[cfg(test)]
+mod conn_test;
+#[cfg(test)]
 mod fdb_test;
 #[cfg(test)]
 mod flowkey_prop;
