@@ -17,3 +17,5 @@ pub(crate) mod fdb;
 pub(crate) mod flowkey;
 #[allow(dead_code)]
 pub(crate) mod rule;
+#[allow(dead_code)]
+pub(crate) mod classify;

@@ -25,3 +25,7 @@ mod flowkey_unit;
 mod frame;
 #[cfg(test)]
 mod reference;
+#[cfg(test)]
+mod classify_prop;
+#[cfg(test)]
+mod classify_util;

@@ -1,0 +1,805 @@
+//! The rule classifier: tuple-space search over [`RuleSpec`]s.
+//!
+//! Returns exactly what [`classify_linear`](super::rule::classify_linear) returns (the matching
+//! rule with the lowest `(priority, id)`, ties to the lower index), at a per-packet cost that
+//! depends on the number of distinct rule *shapes* (masks), not on the number of rules.
+//!
+//! # How
+//!
+//! Every rule condition is "the packet's field, under a mask, equals a value": ports, ethertype,
+//! VLAN and protocol with a full mask, MACs, ToS and TCP flags with the rule's own mask, IP
+//! prefixes with a prefix mask. The packet is turned into [`WORDS`] 32-bit words; a rule into a
+//! mask and a masked value over the same words. Rules with the same mask form a *tuple*, and a
+//! tuple is a hash table from masked value to the rules with that value (Open vSwitch's
+//! classifier, Srinivasan et al. 1999). A lookup masks the packet words with each tuple's mask,
+//! hashes them and probes that tuple's table: one probe per tuple, whatever the rule count.
+//!
+//! Tuples are visited by their best rule (lowest `(priority, id)`) and the walk stops at the first
+//! tuple whose best rule cannot beat the winner so far, so a high-priority hit costs few probes.
+//!
+//! L4 port ranges are not mask conditions: a range is split into at most 30 aligned prefixes
+//! (`value/len` over the 16 bits) and the rule gets one entry per prefix (one per pair for two
+//! ranged fields). If the product of both fields' prefix counts exceeds [`MAX_EXPANSION`], the
+//! field with more prefixes is left out of the mask and checked afterwards on the candidate
+//! ([`Match::matches`](super::rule::Match::matches), so the post-check is the reference meaning
+//! itself). An empty range (min > max) matches nothing and the rule gets no entries.
+//!
+//! # Storage
+//!
+//! No allocation here: the caller sizes and owns the arrays.
+//!
+//! 1. `n = work_len(rules)`; allocate `n` [`Work`] (scratch, freed after step 3).
+//! 2. `sizes = plan(rules, &mut work)?`; allocate `sizes.tuples` [`Tuple`], `sizes.slots` [`Slot`],
+//!    `sizes.entries` [`Entry`], `sizes.keys` `u32`, all `Default`.
+//! 3. `build(rules, &work, Storage { .. })?`.
+//! 4. Per packet: `Classifier::new(&tuples, &slots, &entries, &keys).lookup(&rules, &pkt)`.
+//!
+//! The arrays are only valid with the `rules` slice they were built from (the same order).
+//! Lookup never panics and never reads out of bounds whatever the arrays hold; inconsistent
+//! arrays only give wrong answers.
+
+#![deny(
+    clippy::indexing_slicing,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::unreachable,
+    clippy::todo,
+    clippy::unimplemented,
+    clippy::arithmetic_side_effects
+)]
+
+use super::rule::{Match, Packet, Prefix, RuleSpec};
+
+/// Number of 32-bit words a packet is classified on.
+pub(crate) const WORDS: usize = 16;
+
+/// Most entries one rule expands to when it has two port ranges; past it one range becomes a
+/// post-check.
+pub(crate) const MAX_EXPANSION: usize = 64;
+
+/// Bit of [`Entry::rule`] telling that the candidate must be re-checked with
+/// [`Match::matches`](super::rule::Match::matches) (a port range left out of the mask).
+const POST_CHECK: u32 = 1 << 31;
+
+/// Word layout (bit positions within each word):
+/// - 0: `in_port` (0..16), `vlan_id` (16..32)
+/// - 1: output port (0..16) and "has an output port" (bit 16, inverted: set when there is none)
+/// - 2: `ethertype` (0..16), `tcp_flags` (16..32)
+/// - 3: `ip_proto` (0..8), `tos` (8..16)
+/// - 4..7: destination then source MAC, big-endian, 12 bytes
+/// - 7..11: source address, 11..15: destination address (big-endian)
+/// - 15: source port (16..32), destination port (0..16)
+const W_PORTS: usize = 0;
+const W_OUT: usize = 1;
+const W_ETH: usize = 2;
+const W_PROTO: usize = 3;
+const W_MAC: usize = 4;
+const W_SRC_IP: usize = 7;
+const W_DST_IP: usize = 11;
+const W_L4: usize = 15;
+
+/// Value of word 1 for a packet with no single output port: never equal to a rule's port.
+const NO_OUT_PORT: u32 = 1 << 16;
+const OUT_PORT_MASK: u32 = 0x1_ffff;
+
+/// Why planning or building failed. Only a caller bug (wrongly sized arrays) or more than 2^31
+/// rules or entries can cause one.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum BuildError {
+    /// An array is shorter than [`plan`] said, or `work` does not come from [`plan`].
+    TooSmall,
+    /// More rules, entries or key words than the 31/32-bit indices can address.
+    TooLarge,
+}
+
+/// One expanded rule entry before building: the rule and the port prefixes it stands for.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
+pub(crate) struct Work {
+    rule: u32,
+    sport: u16,
+    dport: u16,
+    /// Prefix lengths of `sport`/`dport` (0: wildcard or post-checked).
+    splen: u8,
+    dplen: u8,
+    /// A port range is left to the post-check.
+    post: bool,
+}
+
+/// Array sizes for [`build`], as [`plan`] computes them.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
+pub(crate) struct Sizes {
+    /// [`Tuple`]s (distinct masks).
+    pub(crate) tuples: usize,
+    /// [`Slot`]s (hash slots of all tuples; at most half full).
+    pub(crate) slots: usize,
+    /// [`Entry`]s (expanded rules).
+    pub(crate) entries: usize,
+    /// `u32` key words (masked values of all distinct (mask, value) groups).
+    pub(crate) keys: usize,
+    /// Distinct (mask, value) groups (informational).
+    pub(crate) groups: usize,
+}
+
+impl Sizes {
+    /// Bytes of the arrays [`build`] fills (not counting the rules nor the `Work` scratch).
+    pub(crate) fn bytes(&self) -> usize {
+        let t = self.tuples.saturating_mul(core::mem::size_of::<Tuple>());
+        let s = self.slots.saturating_mul(core::mem::size_of::<Slot>());
+        let e = self.entries.saturating_mul(core::mem::size_of::<Entry>());
+        let k = self.keys.saturating_mul(core::mem::size_of::<u32>());
+        t.saturating_add(s).saturating_add(e).saturating_add(k)
+    }
+}
+
+/// One tuple: a mask and the hash table of the masked values of the rules with that mask.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
+pub(crate) struct Tuple {
+    mask: [u32; WORDS],
+    /// Indices of the non-zero mask words, `nwords` of them.
+    idx: [u8; WORDS],
+    nwords: u8,
+    /// This tuple's slots: `slots[slot_off..slot_off + slot_len]`, `slot_len` a power of two
+    /// (0: empty tuple).
+    slot_off: u32,
+    slot_len: u32,
+    /// The best entry in the tuple: `(priority << 32 | id, rule index)`.
+    best_key: u64,
+    best_rule: u32,
+}
+
+/// One hash slot: a distinct masked value of its tuple and the entries that have it.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
+pub(crate) struct Slot {
+    hash: u32,
+    /// The masked value: `keys[key_off..key_off + tuple.nwords]`.
+    key_off: u32,
+    /// The entries, best first: `entries[entry_off..entry_off + entry_len]` (0: empty slot).
+    entry_off: u32,
+    entry_len: u32,
+}
+
+/// One expanded rule in a slot's list.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
+pub(crate) struct Entry {
+    priority: u32,
+    id: u32,
+    /// Rule index, with [`POST_CHECK`] possibly set.
+    rule: u32,
+}
+
+impl Entry {
+    fn key(&self) -> u64 {
+        (u64::from(self.priority) << 32) | u64::from(self.id)
+    }
+}
+
+/// The arrays [`build`] fills, sized from [`Sizes`] (larger is allowed).
+pub(crate) struct Storage<'a> {
+    pub(crate) tuples: &'a mut [Tuple],
+    pub(crate) slots: &'a mut [Slot],
+    pub(crate) entries: &'a mut [Entry],
+    pub(crate) keys: &'a mut [u32],
+}
+
+/// A built classifier, borrowed from its arrays.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Classifier<'a> {
+    tuples: &'a [Tuple],
+    slots: &'a [Slot],
+    entries: &'a [Entry],
+    keys: &'a [u32],
+}
+
+// ---------------------------------------------------------------------------------------------
+// Words
+
+fn be32(b: &[u8]) -> u32 {
+    let mut a = [0u8; 4];
+    for (d, s) in a.iter_mut().zip(b.iter()) {
+        *d = *s;
+    }
+    u32::from_be_bytes(a)
+}
+
+/// Twelve MAC bytes (destination, source) as three words.
+fn mac_words(dst: &[u8; 6], src: &[u8; 6]) -> [u32; 3] {
+    let mut b = [0u8; 12];
+    for (d, s) in b.iter_mut().zip(dst.iter().chain(src.iter())) {
+        *d = *s;
+    }
+    let (w0, rest) = b.split_at(4);
+    let (w1, w2) = rest.split_at(4);
+    [be32(w0), be32(w1), be32(w2)]
+}
+
+fn ip_words(ip: &[u8; 16]) -> [u32; 4] {
+    let mut w = [0u32; 4];
+    for (d, c) in w.iter_mut().zip(ip.chunks_exact(4)) {
+        *d = be32(c);
+    }
+    w
+}
+
+fn set(words: &mut [u32; WORDS], at: usize, vals: &[u32]) {
+    for (d, s) in words.iter_mut().skip(at).zip(vals.iter()) {
+        *d = *s;
+    }
+}
+
+/// The packet as classifier words.
+fn packet_words(p: &Packet<'_>) -> [u32; WORDS] {
+    let k = p.key;
+    let mut w = [0u32; WORDS];
+    let out = p.out_port.map_or(NO_OUT_PORT, u32::from);
+    set(
+        &mut w,
+        W_PORTS,
+        &[
+            u32::from(p.in_port) | (u32::from(k.vlan_id) << 16),
+            out,
+            u32::from(k.ethertype) | (u32::from(k.tcp_flags) << 16),
+            u32::from(k.ip_proto) | (u32::from(k.tos) << 8),
+        ],
+    );
+    set(&mut w, W_MAC, &mac_words(&k.dst_mac, &k.src_mac));
+    set(&mut w, W_SRC_IP, &ip_words(&k.src_ip));
+    set(&mut w, W_DST_IP, &ip_words(&k.dst_ip));
+    set(
+        &mut w,
+        W_L4,
+        &[(u32::from(k.src_port) << 16) | u32::from(k.dst_port)],
+    );
+    w
+}
+
+/// `n` leading one bits of a 32-bit word (n clamped to 0..=32).
+fn lead32(n: u32) -> u32 {
+    u32::MAX.checked_shl(32u32.saturating_sub(n)).unwrap_or(0)
+}
+
+/// Mask words of a 128-bit prefix.
+fn prefix_mask(p: Option<Prefix>) -> [u32; 4] {
+    let mut m = [0u32; 4];
+    if let Some(p) = p {
+        let mut left = u32::from(p.plen.min(128));
+        for w in m.iter_mut() {
+            let b = left.min(32);
+            *w = lead32(b);
+            left = left.saturating_sub(b);
+        }
+    }
+    m
+}
+
+/// Mask of a 16-bit port prefix of length `len`.
+fn port_mask(len: u8) -> u32 {
+    lead32(u32::from(len)) >> 16
+}
+
+/// The mask and masked value of one rule entry.
+fn entry_words(m: &Match, w: &Work) -> ([u32; WORDS], [u32; WORDS]) {
+    let mut mask = [0u32; WORDS];
+    let mut val = [0u32; WORDS];
+    let opt16 = |o: Option<u16>| -> (u32, u32) { (o.map_or(0, |_| 0xffff), o.map_or(0, u32::from)) };
+    let (inm, inv) = opt16(m.in_port);
+    let (vlm, vlv) = opt16(m.vlan_id);
+    let (etm, etv) = opt16(m.ethertype);
+    let (outm, outv) = match m.out_port {
+        Some(p) => (OUT_PORT_MASK, u32::from(p)),
+        None => (0, 0),
+    };
+    let (prm, prv) = match m.ip_proto {
+        Some(p) => (0xff, u32::from(p)),
+        None => (0, 0),
+    };
+    set(
+        &mut mask,
+        W_PORTS,
+        &[
+            inm | (vlm << 16),
+            outm,
+            etm | (u32::from(m.tcp_flags_mask) << 16),
+            prm | (u32::from(m.tos_mask) << 8),
+        ],
+    );
+    set(
+        &mut val,
+        W_PORTS,
+        &[
+            inv | (vlv << 16),
+            outv,
+            etv | (u32::from(m.tcp_flags) << 16),
+            prv | (u32::from(m.tos) << 8),
+        ],
+    );
+    set(&mut mask, W_MAC, &mac_words(&m.dst_mac_mask, &m.src_mac_mask));
+    set(&mut val, W_MAC, &mac_words(&m.dst_mac, &m.src_mac));
+    set(&mut mask, W_SRC_IP, &prefix_mask(m.src_ip));
+    set(&mut val, W_SRC_IP, &ip_words(&m.src_ip.unwrap_or_default().addr));
+    set(&mut mask, W_DST_IP, &prefix_mask(m.dst_ip));
+    set(&mut val, W_DST_IP, &ip_words(&m.dst_ip.unwrap_or_default().addr));
+    set(
+        &mut mask,
+        W_L4,
+        &[(port_mask(w.splen) << 16) | port_mask(w.dplen)],
+    );
+    set(
+        &mut val,
+        W_L4,
+        &[(u32::from(w.sport) << 16) | u32::from(w.dport)],
+    );
+    for (v, k) in val.iter_mut().zip(mask.iter()) {
+        *v &= *k;
+    }
+    (mask, val)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Hashing: multilinear over the 16 masked words (independent multiplies, no dependency chain).
+
+const HASH_K: [u64; WORDS + 1] = [
+    0x9e37_79b9_7f4a_7c15,
+    0xbf58_476d_1ce4_e5b9,
+    0x94d0_49bb_1331_11eb,
+    0xd6e8_feb8_6659_fd93,
+    0xa076_1d64_78bd_642f,
+    0xe703_7ed1_a0b4_28db,
+    0x8ebc_6af0_9c88_c6e3,
+    0x5899_65cc_7537_4cc3,
+    0x1d8e_4e27_c47d_124f,
+    0xc2b2_ae3d_27d4_eb4f,
+    0x1656_67b1_9e37_79f9,
+    0x27d4_eb2f_1656_67c5,
+    0x85eb_ca77_c2b2_ae63,
+    0xff51_afd7_ed55_8ccd,
+    0xc4ce_b9fe_1a85_ec53,
+    0x8764_3b5a_f1a3_2c51,
+    0x2545_f491_4f6c_dd1d,
+];
+
+/// Hash of `a & b` word by word (with `b` all-ones, of `a` itself).
+#[inline]
+fn hash_masked(a: &[u32; WORDS], b: &[u32; WORDS]) -> u32 {
+    let (k0, ks) = HASH_K.split_last().map_or((0, &HASH_K[..0]), |(l, r)| (*l, r));
+    let mut h = k0;
+    for ((x, m), k) in a.iter().zip(b.iter()).zip(ks.iter()) {
+        h = h.wrapping_add(u64::from(x & m).wrapping_mul(*k));
+    }
+    // The high half is the well-mixed one.
+    (h >> 32) as u32
+}
+
+// ---------------------------------------------------------------------------------------------
+// Port ranges
+
+/// Calls `f(value, len)` for each aligned prefix of `[lo, hi]`, in order; returns their count.
+fn range_prefixes(lo: u16, hi: u16, mut f: impl FnMut(u16, u8)) -> usize {
+    let hi = u32::from(hi);
+    let mut lo = u32::from(lo);
+    let mut n = 0usize;
+    while lo <= hi {
+        // Largest aligned block starting at lo that ends at or before hi.
+        let mut bits = lo.trailing_zeros().min(16);
+        while bits > 0 && lo.saturating_add((1u32 << bits).saturating_sub(1)) > hi {
+            bits = bits.saturating_sub(1);
+        }
+        f(
+            u16::try_from(lo).unwrap_or(0),
+            u8::try_from(16u32.saturating_sub(bits)).unwrap_or(16),
+        );
+        n = n.saturating_add(1);
+        lo = lo.saturating_add(1u32 << bits);
+    }
+    n
+}
+
+/// Number of prefixes a port condition needs (1 for no condition, 0 for an empty range).
+fn range_count(r: Option<(u16, u16)>) -> usize {
+    r.map_or(1, |(lo, hi)| range_prefixes(lo, hi, |_, _| {}))
+}
+
+/// How a rule's port ranges are handled: (expand src, expand dst, entry count).
+fn port_plan(m: &Match) -> (bool, bool, usize) {
+    let ns = range_count(m.src_port);
+    let nd = range_count(m.dst_port);
+    let prod = ns.saturating_mul(nd);
+    if prod <= MAX_EXPANSION {
+        (true, true, prod)
+    } else if ns >= nd {
+        (false, true, nd)
+    } else {
+        (true, false, ns)
+    }
+}
+
+/// Calls `f(value, len)` per prefix of the condition (one wildcard when none or not expanded).
+fn each_prefix(r: Option<(u16, u16)>, expand: bool, mut f: impl FnMut(u16, u8)) {
+    match r {
+        Some((lo, hi)) if expand => {
+            range_prefixes(lo, hi, f);
+        }
+        _ => f(0, 0),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Building
+
+/// Number of [`Work`] elements [`plan`] needs for `rules`.
+pub(crate) fn work_len(rules: &[RuleSpec]) -> usize {
+    rules
+        .iter()
+        .map(|r| port_plan(&r.m).2)
+        .fold(0usize, |a, b| a.saturating_add(b))
+}
+
+fn rule_of(rules: &[RuleSpec], w: &Work) -> RuleSpec {
+    usize::try_from(w.rule)
+        .ok()
+        .and_then(|i| rules.get(i))
+        .copied()
+        .unwrap_or_default()
+}
+
+fn entry_of(rules: &[RuleSpec], w: &Work) -> ([u32; WORDS], [u32; WORDS], u64) {
+    let r = rule_of(rules, w);
+    let (m, v) = entry_words(&r.m, w);
+    (m, v, (u64::from(r.priority) << 32) | u64::from(r.id))
+}
+
+fn slot_len_for(groups: usize) -> Option<usize> {
+    groups.checked_mul(2)?.checked_next_power_of_two()
+}
+
+/// Expands `rules` into `work` (at least [`work_len`] long), sorts it by mask, value and rule
+/// order, and returns the array sizes [`build`] needs. `work` must then be passed to
+/// [`build`] unchanged, truncated to `sizes.entries`.
+pub(crate) fn plan(rules: &[RuleSpec], work: &mut [Work]) -> Result<Sizes, BuildError> {
+    if u32::try_from(rules.len()).map_or(true, |n| n >= POST_CHECK) {
+        return Err(BuildError::TooLarge);
+    }
+    let mut n = 0usize;
+    let mut short = false;
+    for (i, r) in rules.iter().enumerate() {
+        let rule = u32::try_from(i).map_err(|_| BuildError::TooLarge)?;
+        let (xs, xd, _) = port_plan(&r.m);
+        let post = !(xs && xd);
+        each_prefix(r.m.src_port, xs, |sport, splen| {
+            each_prefix(r.m.dst_port, xd, |dport, dplen| {
+                match work.get_mut(n) {
+                    Some(w) => {
+                        *w = Work {
+                            rule,
+                            sport,
+                            dport,
+                            splen,
+                            dplen,
+                            post,
+                        }
+                    }
+                    None => short = true,
+                }
+                n = n.saturating_add(1);
+            })
+        });
+    }
+    if short {
+        return Err(BuildError::TooSmall);
+    }
+    let work = work.get_mut(..n).ok_or(BuildError::TooSmall)?;
+    if u32::try_from(n).map_or(true, |n| n >= POST_CHECK) {
+        return Err(BuildError::TooLarge);
+    }
+    work.sort_unstable_by(|a, b| {
+        let (ma, va, ka) = entry_of(rules, a);
+        let (mb, vb, kb) = entry_of(rules, b);
+        (ma, va, ka, a.rule).cmp(&(mb, vb, kb, b.rule))
+    });
+    let mut sz = Sizes {
+        entries: n,
+        ..Sizes::default()
+    };
+    for_each_tuple(rules, work, |_, _, groups, nwords| {
+        sz.tuples = sz.tuples.saturating_add(1);
+        sz.groups = sz.groups.saturating_add(groups);
+        sz.slots = sz
+            .slots
+            .saturating_add(slot_len_for(groups).unwrap_or(usize::MAX));
+        sz.keys = sz.keys.saturating_add(groups.saturating_mul(nwords));
+    });
+    if u32::try_from(sz.slots).is_err() || u32::try_from(sz.keys).is_err() {
+        return Err(BuildError::TooLarge);
+    }
+    Ok(sz)
+}
+
+/// Calls `f(start, end, groups, nwords)` per run of equal masks in sorted `work`.
+fn for_each_tuple(
+    rules: &[RuleSpec],
+    work: &[Work],
+    mut f: impl FnMut(usize, usize, usize, usize),
+) {
+    let mut start = 0usize;
+    let mut groups = 0usize;
+    let mut prev: Option<([u32; WORDS], [u32; WORDS])> = None;
+    for (i, w) in work.iter().enumerate() {
+        let (m, v, _) = entry_of(rules, w);
+        match prev {
+            Some((pm, pv)) if pm == m => {
+                if pv != v {
+                    groups = groups.saturating_add(1);
+                }
+            }
+            Some((pm, _)) => {
+                f(start, i, groups, nonzero_words(&pm));
+                start = i;
+                groups = 1;
+            }
+            None => groups = 1,
+        }
+        prev = Some((m, v));
+    }
+    if let Some((pm, _)) = prev {
+        f(start, work.len(), groups, nonzero_words(&pm));
+    }
+}
+
+fn nonzero_words(m: &[u32; WORDS]) -> usize {
+    m.iter().filter(|w| **w != 0).count()
+}
+
+fn to_u32(x: usize) -> Result<u32, BuildError> {
+    u32::try_from(x).map_err(|_| BuildError::TooLarge)
+}
+
+/// Fills `st` from `rules` and the `work` that [`plan`] prepared (its first `sizes.entries`
+/// elements). The arrays must be at least as long as [`plan`]'s [`Sizes`] and `Default`-filled.
+pub(crate) fn build(rules: &[RuleSpec], work: &[Work], st: Storage<'_>) -> Result<(), BuildError> {
+    let Storage {
+        tuples,
+        slots,
+        entries,
+        keys,
+    } = st;
+    let mut err = None;
+    let mut nt = 0usize;
+    let mut slot_off = 0usize;
+    let mut key_off = 0usize;
+    for_each_tuple(rules, work, |start, end, groups, _| {
+        if err.is_none() {
+            if let Err(e) = build_tuple(
+                rules,
+                work.get(start..end).unwrap_or(&[]),
+                start,
+                groups,
+                (&mut *tuples, nt),
+                (&mut *slots, &mut slot_off),
+                &mut *entries,
+                (&mut *keys, &mut key_off),
+            ) {
+                err = Some(e);
+            }
+            nt = nt.saturating_add(1);
+        }
+    });
+    if let Some(e) = err {
+        return Err(e);
+    }
+    let used = tuples.get_mut(..nt).ok_or(BuildError::TooSmall)?;
+    used.sort_unstable_by_key(|t| (t.best_key, t.best_rule));
+    Ok(())
+}
+
+#[allow(clippy::too_many_arguments)]
+fn build_tuple(
+    rules: &[RuleSpec],
+    run: &[Work],
+    first_entry: usize,
+    groups: usize,
+    (tuples, ti): (&mut [Tuple], usize),
+    (slots, slot_off): (&mut [Slot], &mut usize),
+    entries: &mut [Entry],
+    (keys, key_off): (&mut [u32], &mut usize),
+) -> Result<(), BuildError> {
+    let first = run.first().ok_or(BuildError::TooSmall)?;
+    let (mask, _, _) = entry_of(rules, first);
+    let mut t = Tuple {
+        mask,
+        ..Tuple::default()
+    };
+    let mut nw = 0usize;
+    for (i, m) in mask.iter().enumerate() {
+        if *m != 0 {
+            if let Some(d) = t.idx.get_mut(nw) {
+                *d = u8::try_from(i).map_err(|_| BuildError::TooLarge)?;
+            }
+            nw = nw.saturating_add(1);
+        }
+    }
+    t.nwords = u8::try_from(nw).map_err(|_| BuildError::TooLarge)?;
+    let len = slot_len_for(groups).ok_or(BuildError::TooLarge)?;
+    let end = slot_off.checked_add(len).ok_or(BuildError::TooLarge)?;
+    let region = slots.get_mut(*slot_off..end).ok_or(BuildError::TooSmall)?;
+    t.slot_off = to_u32(*slot_off)?;
+    t.slot_len = to_u32(len)?;
+    *slot_off = end;
+    for s in region.iter_mut() {
+        *s = Slot::default();
+    }
+    t.best_key = u64::MAX;
+    t.best_rule = u32::MAX;
+
+    // Runs of equal values within the tuple are the groups, one slot each.
+    let mut group: Option<([u32; WORDS], Slot)> = None;
+    for (i, w) in run.iter().enumerate() {
+        let (_, v, key) = entry_of(rules, w);
+        let ei = first_entry.checked_add(i).ok_or(BuildError::TooLarge)?;
+        let e = entries.get_mut(ei).ok_or(BuildError::TooSmall)?;
+        let r = rule_of(rules, w);
+        *e = Entry {
+            priority: r.priority,
+            id: r.id,
+            rule: w.rule | if w.post { POST_CHECK } else { 0 },
+        };
+        if (key, w.rule) < (t.best_key, t.best_rule) {
+            t.best_key = key;
+            t.best_rule = w.rule;
+        }
+        match &mut group {
+            Some((gv, s)) if *gv == v => s.entry_len = s.entry_len.saturating_add(1),
+            _ => {
+                if let Some((gv, s)) = group.take() {
+                    insert(region, hash_masked(&gv, &mask), s)?;
+                }
+                let s = Slot {
+                    hash: hash_masked(&v, &mask),
+                    key_off: to_u32(*key_off)?,
+                    entry_off: to_u32(ei)?,
+                    entry_len: 1,
+                };
+                for j in t.idx.iter().take(nw) {
+                    let k = keys.get_mut(*key_off).ok_or(BuildError::TooSmall)?;
+                    *k = v.get(usize::from(*j)).copied().unwrap_or(0);
+                    *key_off = key_off.checked_add(1).ok_or(BuildError::TooLarge)?;
+                }
+                group = Some((v, s));
+            }
+        }
+    }
+    if let Some((gv, s)) = group {
+        insert(region, hash_masked(&gv, &mask), s)?;
+    }
+    *tuples.get_mut(ti).ok_or(BuildError::TooSmall)? = t;
+    Ok(())
+}
+
+/// Puts `slot` (a group with hash `hash`) into the first free slot of its probe sequence.
+fn insert(region: &mut [Slot], hash: u32, slot: Slot) -> Result<(), BuildError> {
+    let len = region.len();
+    let hmask = len.checked_sub(1).ok_or(BuildError::TooSmall)?;
+    let mut i = usize::try_from(hash).map_err(|_| BuildError::TooLarge)? & hmask;
+    for _ in 0..len {
+        let s = region.get_mut(i).ok_or(BuildError::TooSmall)?;
+        if s.entry_len == 0 {
+            *s = slot;
+            return Ok(());
+        }
+        i = i.wrapping_add(1) & hmask;
+    }
+    Err(BuildError::TooSmall)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Lookup
+
+impl<'a> Classifier<'a> {
+    /// A view of arrays filled by [`build`].
+    pub(crate) fn new(
+        tuples: &'a [Tuple],
+        slots: &'a [Slot],
+        entries: &'a [Entry],
+        keys: &'a [u32],
+    ) -> Self {
+        Self {
+            tuples,
+            slots,
+            entries,
+            keys,
+        }
+    }
+
+    /// Number of tuples (distinct masks).
+    pub(crate) fn tuple_count(&self) -> usize {
+        self.tuples.iter().filter(|t| t.slot_len != 0).count()
+    }
+
+    /// The index in `rules` of the winning matching rule, as
+    /// [`classify_linear`](super::rule::classify_linear) gives it. `rules` must be the slice the
+    /// classifier was built from.
+    pub(crate) fn lookup(&self, rules: &[RuleSpec], pkt: &Packet<'_>) -> Option<usize> {
+        let key = packet_words(pkt);
+        // (priority << 32 | id, rule index) of the winner so far.
+        let mut best: Option<(u64, u32)> = None;
+        for t in self.tuples {
+            if best.is_some_and(|b| (t.best_key, t.best_rule) >= b) {
+                break;
+            }
+            if t.slot_len == 0 {
+                continue;
+            }
+            let h = hash_masked(&key, &t.mask);
+            if let Some(s) = self.find(t, h, &key) {
+                let off = usize::try_from(s.entry_off).unwrap_or(usize::MAX);
+                let len = usize::try_from(s.entry_len).unwrap_or(0);
+                let list = self
+                    .entries
+                    .get(off..off.saturating_add(len))
+                    .unwrap_or(&[]);
+                for e in list {
+                    let idx = e.rule & !POST_CHECK;
+                    let k = (e.key(), idx);
+                    if best.is_some_and(|b| k >= b) {
+                        break;
+                    }
+                    if e.rule & POST_CHECK != 0 {
+                        let ok = usize::try_from(idx)
+                            .ok()
+                            .and_then(|i| rules.get(i))
+                            .is_some_and(|r| r.m.matches(pkt));
+                        if !ok {
+                            continue;
+                        }
+                    }
+                    best = Some(k);
+                    break;
+                }
+            }
+        }
+        best.and_then(|(_, i)| usize::try_from(i).ok())
+    }
+
+    /// The slot of tuple `t` holding the packet's masked value, if any.
+    #[inline]
+    fn find(&self, t: &Tuple, h: u32, key: &[u32; WORDS]) -> Option<&'a Slot> {
+        let off = usize::try_from(t.slot_off).ok()?;
+        let len = usize::try_from(t.slot_len).ok()?;
+        let region = self.slots.get(off..off.checked_add(len)?)?;
+        let hmask = len.checked_sub(1)?;
+        let mut i = usize::try_from(h).ok()? & hmask;
+        for _ in 0..len {
+            let s = region.get(i)?;
+            if s.entry_len == 0 {
+                return None;
+            }
+            if s.hash == h && self.key_eq(t, s, key) {
+                return Some(s);
+            }
+            i = i.wrapping_add(1) & hmask;
+        }
+        None
+    }
+
+    fn key_eq(&self, t: &Tuple, s: &Slot, key: &[u32; WORDS]) -> bool {
+        let nw = usize::from(t.nwords);
+        let Ok(off) = usize::try_from(s.key_off) else {
+            return false;
+        };
+        let Some(stored) = off
+            .checked_add(nw)
+            .and_then(|end| self.keys.get(off..end))
+        else {
+            return false;
+        };
+        t.idx
+            .iter()
+            .take(nw)
+            .zip(stored.iter())
+            .all(|(j, v)| {
+                let j = usize::from(*j);
+                let k = key.get(j).copied().unwrap_or(0);
+                let m = t.mask.get(j).copied().unwrap_or(0);
+                k & m == *v
+            })
+    }
+}
