@@ -281,7 +281,8 @@ fn port_mask(len: u8) -> u32 {
 fn entry_words(m: &Match, w: &Work) -> ([u32; WORDS], [u32; WORDS]) {
     let mut mask = [0u32; WORDS];
     let mut val = [0u32; WORDS];
-    let opt16 = |o: Option<u16>| -> (u32, u32) { (o.map_or(0, |_| 0xffff), o.map_or(0, u32::from)) };
+    let opt16 =
+        |o: Option<u16>| -> (u32, u32) { (o.map_or(0, |_| 0xffff), o.map_or(0, u32::from)) };
     let (inm, inv) = opt16(m.in_port);
     let (vlm, vlv) = opt16(m.vlan_id);
     let (etm, etv) = opt16(m.ethertype);
@@ -313,12 +314,24 @@ fn entry_words(m: &Match, w: &Work) -> ([u32; WORDS], [u32; WORDS]) {
             prv | (u32::from(m.tos) << 8),
         ],
     );
-    set(&mut mask, W_MAC, &mac_words(&m.dst_mac_mask, &m.src_mac_mask));
+    set(
+        &mut mask,
+        W_MAC,
+        &mac_words(&m.dst_mac_mask, &m.src_mac_mask),
+    );
     set(&mut val, W_MAC, &mac_words(&m.dst_mac, &m.src_mac));
     set(&mut mask, W_SRC_IP, &prefix_mask(m.src_ip));
-    set(&mut val, W_SRC_IP, &ip_words(&m.src_ip.unwrap_or_default().addr));
+    set(
+        &mut val,
+        W_SRC_IP,
+        &ip_words(&m.src_ip.unwrap_or_default().addr),
+    );
     set(&mut mask, W_DST_IP, &prefix_mask(m.dst_ip));
-    set(&mut val, W_DST_IP, &ip_words(&m.dst_ip.unwrap_or_default().addr));
+    set(
+        &mut val,
+        W_DST_IP,
+        &ip_words(&m.dst_ip.unwrap_or_default().addr),
+    );
     set(
         &mut mask,
         W_L4,
@@ -361,7 +374,9 @@ const HASH_K: [u64; WORDS + 1] = [
 /// Hash of `a & b` word by word (with `b` all-ones, of `a` itself).
 #[inline]
 fn hash_masked(a: &[u32; WORDS], b: &[u32; WORDS]) -> u32 {
-    let (k0, ks) = HASH_K.split_last().map_or((0, &HASH_K[..0]), |(l, r)| (*l, r));
+    let (k0, ks) = HASH_K
+        .split_last()
+        .map_or((0, &HASH_K[..0]), |(l, r)| (*l, r));
     let mut h = k0;
     for ((x, m), k) in a.iter().zip(b.iter()).zip(ks.iter()) {
         h = h.wrapping_add(u64::from(x & m).wrapping_mul(*k));
@@ -785,21 +800,14 @@ impl<'a> Classifier<'a> {
         let Ok(off) = usize::try_from(s.key_off) else {
             return false;
         };
-        let Some(stored) = off
-            .checked_add(nw)
-            .and_then(|end| self.keys.get(off..end))
-        else {
+        let Some(stored) = off.checked_add(nw).and_then(|end| self.keys.get(off..end)) else {
             return false;
         };
-        t.idx
-            .iter()
-            .take(nw)
-            .zip(stored.iter())
-            .all(|(j, v)| {
-                let j = usize::from(*j);
-                let k = key.get(j).copied().unwrap_or(0);
-                let m = t.mask.get(j).copied().unwrap_or(0);
-                k & m == *v
-            })
+        t.idx.iter().take(nw).zip(stored.iter()).all(|(j, v)| {
+            let j = usize::from(*j);
+            let k = key.get(j).copied().unwrap_or(0);
+            let m = t.mask.get(j).copied().unwrap_or(0);
+            k & m == *v
+        })
     }
 }

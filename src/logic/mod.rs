@@ -19,3 +19,5 @@ pub(crate) mod flowkey;
 pub(crate) mod rule;
 #[allow(dead_code)]
 pub(crate) mod classify;
+#[allow(dead_code)]
+pub(crate) mod walk;

@@ -59,7 +59,17 @@ fn small<T: Clone + core::fmt::Debug + 'static>(
 }
 
 fn prefix() -> impl Strategy<Value = Prefix> {
-    (ip(), prop_oneof![Just(128u8), Just(120), Just(112), Just(104), Just(96), 0u8..=130])
+    (
+        ip(),
+        prop_oneof![
+            Just(128u8),
+            Just(120),
+            Just(112),
+            Just(104),
+            Just(96),
+            0u8..=130
+        ],
+    )
         .prop_map(|(addr, plen)| Prefix { addr, plen })
 }
 
@@ -93,7 +103,14 @@ fn flags_mask() -> impl Strategy<Value = u16> {
 
 fn matcher() -> impl Strategy<Value = Match> {
     (
-        (small(0u16..4), small(0u16..4), mac(), mac_mask(), mac(), mac_mask()),
+        (
+            small(0u16..4),
+            small(0u16..4),
+            mac(),
+            mac_mask(),
+            mac(),
+            mac_mask(),
+        ),
         (
             small(prop_oneof![Just(0x0800u16), Just(0x86dd), Just(0x0806)]),
             small(0u16..3),
@@ -102,7 +119,10 @@ fn matcher() -> impl Strategy<Value = Match> {
             small(prop_oneof![Just(6u8), Just(17), Just(1)]),
         ),
         (small(range()), small(range()), any::<u8>(), byte_mask()),
-        (prop_oneof![Just(0x02u16), Just(0x12), Just(0x10), any::<u16>()], flags_mask()),
+        (
+            prop_oneof![Just(0x02u16), Just(0x12), Just(0x10), any::<u16>()],
+            flags_mask(),
+        ),
     )
         .prop_map(
             |(
@@ -150,13 +170,31 @@ struct Pkt {
 
 fn packet() -> impl Strategy<Value = Pkt> {
     (
-        (mac(), mac(), prop_oneof![Just(0x0800u16), Just(0x86dd), Just(0x0806), any::<u16>()], 0u16..3),
-        (ip(), ip(), prop_oneof![Just(6u8), Just(17), Just(1), any::<u8>()]),
-        (port(), port(), prop_oneof![Just(0x02u16), Just(0x12), Just(0x10), 0u16..0x200]),
+        (
+            mac(),
+            mac(),
+            prop_oneof![Just(0x0800u16), Just(0x86dd), Just(0x0806), any::<u16>()],
+            0u16..3,
+        ),
+        (
+            ip(),
+            ip(),
+            prop_oneof![Just(6u8), Just(17), Just(1), any::<u8>()],
+        ),
+        (
+            port(),
+            port(),
+            prop_oneof![Just(0x02u16), Just(0x12), Just(0x10), 0u16..0x200],
+        ),
         (any::<u8>(), 0u16..4, small(0u16..4)),
     )
         .prop_map(
-            |((dst_mac, src_mac, ethertype, vlan_id), (src_ip, dst_ip, ip_proto), (src_port, dst_port, tcp_flags), (tos, in_port, out_port))| Pkt {
+            |(
+                (dst_mac, src_mac, ethertype, vlan_id),
+                (src_ip, dst_ip, ip_proto),
+                (src_port, dst_port, tcp_flags),
+                (tos, in_port, out_port),
+            )| Pkt {
                 key: FlowKey {
                     dst_mac,
                     src_mac,

@@ -29,3 +29,5 @@ mod reference;
 mod classify_prop;
 #[cfg(test)]
 mod classify_util;
+#[cfg(test)]
+mod walk_test;
