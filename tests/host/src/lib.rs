@@ -31,3 +31,5 @@ mod classify_prop;
 mod classify_util;
 #[cfg(test)]
 mod walk_test;
+#[cfg(test)]
+mod classify_unit;
