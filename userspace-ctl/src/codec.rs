@@ -28,7 +28,36 @@ pub mod cmd {
     pub const PORT_DEL: u8 = 5;
     pub const PORT_GET: u8 = 6;
     pub const FDB_GET: u8 = 7;
+    pub const SWITCH_SET: u8 = 8;
+    pub const PORT_SET: u8 = 9;
+    pub const RULE_NEW: u8 = 10;
+    pub const RULE_SET: u8 = 11;
+    pub const RULE_DEL: u8 = 12;
+    pub const RULE_GET: u8 = 13;
+    pub const LAYER_NEW: u8 = 14;
+    pub const LAYER_SET: u8 = 15;
+    pub const LAYER_DEL: u8 = 16;
+    pub const LAYER_GET: u8 = 17;
+    pub const LAYER_BIND: u8 = 18;
+    pub const LAYER_UNBIND: u8 = 19;
+    pub const FLOW_GET: u8 = 20;
+    pub const FLOW_FLUSH: u8 = 21;
+    pub const EXPLAIN: u8 = 22;
 }
+
+/// `VFLOW_MAX_LAYERS`: most layers in one port's stack.
+pub const MAX_LAYERS: usize = 8;
+/// `VFLOW_MAX_BIND`: most rule ids the kernel takes in one layer-bind/unbind.
+pub const MAX_BIND: usize = 16384;
+/// Most `u32` attributes one nest can hold: a nest's length is a `u16`
+/// (header 4 bytes, then 8 bytes per id). Smaller than `MAX_BIND`.
+pub const MAX_IDS_PER_NEST: usize = (u16::MAX as usize - 4) / 8;
+/// Ids one layer-bind/unbind request carries at most.
+pub const BIND_CHUNK: usize = if MAX_BIND < MAX_IDS_PER_NEST {
+    MAX_BIND
+} else {
+    MAX_IDS_PER_NEST
+};
 
 /// `enum { VFLOW_A_STATS_* }`
 pub mod stats_attr {
@@ -40,6 +69,13 @@ pub mod stats_attr {
     pub const DROP_BYTES: u16 = 6;
     pub const PASS_PACKETS: u16 = 7;
     pub const FLOOD_PACKETS: u16 = 8;
+    pub const FLOW_HIT_PACKETS: u16 = 9;
+    pub const FLOW_MISS_PACKETS: u16 = 10;
+    pub const FLOW_INSTALL: u16 = 11;
+    pub const FLOW_LIMIT_PACKETS: u16 = 12;
+    pub const POLICY_DROP_PACKETS: u16 = 13;
+    pub const PARSE_ERROR_PACKETS: u16 = 14;
+    pub const REVALIDATE: u16 = 15;
 }
 
 /// `enum { VFLOW_A_SWITCH_* }`
@@ -47,6 +83,28 @@ pub mod switch_attr {
     pub const NAME: u16 = 1;
     pub const N_PORTS: u16 = 2;
     pub const STATS: u16 = 3;
+    pub const MAX_FLOWS: u16 = 4;
+    pub const PORT_MAX_FLOWS: u16 = 5;
+    pub const LIMIT_ACTION: u16 = 6;
+    pub const TCP_SYN_TIMEOUT: u16 = 7;
+    pub const TCP_EST_TIMEOUT: u16 = 8;
+    pub const TCP_FIN_TIMEOUT: u16 = 9;
+    pub const UDP_TIMEOUT: u16 = 10;
+    pub const ICMP_TIMEOUT: u16 = 11;
+    pub const OTHER_TIMEOUT: u16 = 12;
+    pub const N_FLOWS: u16 = 13;
+    pub const N_RULES: u16 = 14;
+    pub const N_LAYERS: u16 = 15;
+    pub const GENERATION: u16 = 16;
+    /// The timeout attributes, in the order of `TIMEOUT_CLASSES`.
+    pub const TIMEOUTS: [u16; 6] = [
+        TCP_SYN_TIMEOUT,
+        TCP_EST_TIMEOUT,
+        TCP_FIN_TIMEOUT,
+        UDP_TIMEOUT,
+        ICMP_TIMEOUT,
+        OTHER_TIMEOUT,
+    ];
 }
 
 /// `enum { VFLOW_A_PORT_* }`
@@ -58,6 +116,9 @@ pub mod port_attr {
     pub const MAC: u16 = 5;
     pub const ID: u16 = 6;
     pub const STATS: u16 = 7;
+    pub const LAYERS: u16 = 8;
+    pub const MAX_FLOWS: u16 = 9;
+    pub const N_FLOWS: u16 = 10;
 }
 
 /// `enum { VFLOW_A_FDB_* }`
@@ -66,6 +127,132 @@ pub mod fdb_attr {
     pub const MAC: u16 = 2;
     pub const IFINDEX: u16 = 3;
     pub const STATIC: u16 = 4;
+}
+
+/// `enum { VFLOW_A_LAYER_STACK_* }`
+pub mod layer_stack_attr {
+    pub const NAME: u16 = 1;
+}
+
+/// `enum { VFLOW_A_MATCH_* }`
+pub mod match_attr {
+    pub const IN_PORT: u16 = 1;
+    pub const OUT_PORT: u16 = 2;
+    pub const SRC_MAC: u16 = 3;
+    pub const SRC_MAC_MASK: u16 = 4;
+    pub const DST_MAC: u16 = 5;
+    pub const DST_MAC_MASK: u16 = 6;
+    pub const ETHERTYPE: u16 = 7;
+    pub const VLAN_ID: u16 = 8;
+    pub const SRC_IP: u16 = 9;
+    pub const SRC_PLEN: u16 = 10;
+    pub const DST_IP: u16 = 11;
+    pub const DST_PLEN: u16 = 12;
+    pub const IP_PROTO: u16 = 13;
+    pub const SRC_PORT_MIN: u16 = 14;
+    pub const SRC_PORT_MAX: u16 = 15;
+    pub const DST_PORT_MIN: u16 = 16;
+    pub const DST_PORT_MAX: u16 = 17;
+    pub const TOS: u16 = 18;
+    pub const TOS_MASK: u16 = 19;
+    pub const TCP_FLAGS: u16 = 20;
+    pub const TCP_FLAGS_MASK: u16 = 21;
+}
+
+/// `enum { VFLOW_A_ACTION_* }`
+pub mod action_attr {
+    pub const TYPE: u16 = 1;
+}
+
+/// `enum { VFLOW_A_ACTIONS_* }`
+pub mod actions_attr {
+    pub const ACTION: u16 = 1;
+}
+
+/// `enum { VFLOW_A_RULE_* }`
+pub mod rule_attr {
+    pub const SWITCH: u16 = 1;
+    pub const ID: u16 = 2;
+    pub const PRIORITY: u16 = 3;
+    pub const MATCH: u16 = 4;
+    pub const ACTIONS: u16 = 5;
+    pub const MATCHES: u16 = 6;
+    pub const PACKETS: u16 = 7;
+    pub const BYTES: u16 = 8;
+    pub const REFS: u16 = 9;
+    pub const LAYER: u16 = 10;
+    pub const DIRECTION: u16 = 11;
+}
+
+/// `enum { VFLOW_A_RULE_LIST_* }`
+pub mod rule_list_attr {
+    pub const ID: u16 = 1;
+}
+
+/// `enum { VFLOW_A_LAYER_* }`
+pub mod layer_attr {
+    pub const SWITCH: u16 = 1;
+    pub const NAME: u16 = 2;
+    pub const OUT_DEFAULT: u16 = 3;
+    pub const IN_DEFAULT: u16 = 4;
+    pub const OUT_RULES: u16 = 5;
+    pub const IN_RULES: u16 = 6;
+    pub const N_OUT_RULES: u16 = 7;
+    pub const N_IN_RULES: u16 = 8;
+    pub const N_PORTS: u16 = 9;
+}
+
+/// `enum { VFLOW_A_FLOW_KEY_* }`
+pub mod flow_key_attr {
+    pub const SRC_MAC: u16 = 1;
+    pub const DST_MAC: u16 = 2;
+    pub const ETHERTYPE: u16 = 3;
+    pub const VLAN_ID: u16 = 4;
+    pub const SRC_IP: u16 = 5;
+    pub const DST_IP: u16 = 6;
+    pub const IP_PROTO: u16 = 7;
+    pub const SRC_PORT: u16 = 8;
+    pub const DST_PORT: u16 = 9;
+    pub const TOS: u16 = 10;
+    pub const TCP_FLAGS: u16 = 11;
+}
+
+/// `enum { VFLOW_A_FLOW_* }`
+pub mod flow_attr {
+    pub const SWITCH: u16 = 1;
+    pub const IN_PORT: u16 = 2;
+    pub const OUT_PORT: u16 = 3;
+    pub const KEY: u16 = 4;
+    pub const VERDICT: u16 = 5;
+    pub const LAYER: u16 = 6;
+    pub const RULE_ID: u16 = 7;
+    pub const PACKETS: u16 = 8;
+    pub const BYTES: u16 = 9;
+    pub const AGE_MS: u16 = 10;
+    pub const IDLE_MS: u16 = 11;
+    pub const TCP_STATE: u16 = 12;
+    pub const REPLY: u16 = 13;
+    pub const GENERATION: u16 = 14;
+}
+
+/// `enum { VFLOW_A_EXPLAIN_STEP_* }`
+pub mod explain_step_attr {
+    pub const PORT: u16 = 1;
+    pub const DIRECTION: u16 = 2;
+    pub const LAYER: u16 = 3;
+    pub const RULE_ID: u16 = 4;
+    pub const VERDICT: u16 = 5;
+}
+
+/// `enum { VFLOW_A_EXPLAIN_* }`
+pub mod explain_attr {
+    pub const SWITCH: u16 = 1;
+    pub const PORT: u16 = 2;
+    pub const DIRECTION: u16 = 3;
+    pub const KEY: u16 = 4;
+    pub const VERDICT: u16 = 5;
+    pub const OUT_PORT: u16 = 6;
+    pub const STEP: u16 = 7;
 }
 
 /// `enum vflow_port_type`
@@ -213,6 +400,125 @@ impl Serialize for PortType {
     }
 }
 
+/// Error for a keyword that is not one of a uAPI enum's names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BadKeyword {
+    pub what: &'static str,
+    pub word: String,
+    pub expected: &'static [&'static str],
+}
+
+impl fmt::Display for BadKeyword {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let n = self.expected.len();
+        let list = match n {
+            0 => String::new(),
+            1 => self.expected[0].to_string(),
+            _ => format!(
+                "{} or {}",
+                self.expected[..n - 1].join(", "),
+                self.expected[n - 1]
+            ),
+        };
+        write!(
+            f,
+            "invalid {} \"{}\" (expected {list})",
+            self.what, self.word
+        )
+    }
+}
+
+/// A uAPI enum: named values in order from 0, and `Other` for values a
+/// newer kernel may send.
+macro_rules! uapi_enum {
+    ($(#[$m:meta])* $name:ident, $what:literal, [$($var:ident = $kw:literal),+ $(,)?]) => {
+        $(#[$m])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum $name {
+            $($var,)+
+            /// A value this tool does not know (newer kernel).
+            Other(u32),
+        }
+
+        impl $name {
+            pub const NAMES: &'static [&'static str] = &[$($kw),+];
+            const ALL: &'static [$name] = &[$($name::$var),+];
+
+            pub fn from_u32(v: u32) -> Self {
+                Self::ALL.get(v as usize).copied().unwrap_or($name::Other(v))
+            }
+
+            #[allow(dead_code)] // not every enum is sent to the kernel
+            pub fn to_u32(self) -> u32 {
+                match self {
+                    $name::Other(v) => v,
+                    known => Self::ALL.iter().position(|x| *x == known).unwrap_or(0) as u32,
+                }
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                match self {
+                    $($name::$var => f.write_str($kw),)+
+                    $name::Other(v) => write!(f, "{v}"),
+                }
+            }
+        }
+
+        impl FromStr for $name {
+            type Err = BadKeyword;
+
+            fn from_str(s: &str) -> Result<Self, BadKeyword> {
+                match s {
+                    $($kw => Ok($name::$var),)+
+                    _ => Err(BadKeyword {
+                        what: $what,
+                        word: s.to_string(),
+                        expected: Self::NAMES,
+                    }),
+                }
+            }
+        }
+
+        impl Serialize for $name {
+            fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                match self {
+                    $name::Other(v) => s.serialize_u32(*v),
+                    t => s.collect_str(t),
+                }
+            }
+        }
+    };
+}
+
+uapi_enum!(
+    /// `enum vflow_verdict`
+    Verdict, "verdict", [Allow = "allow", Deny = "deny"]
+);
+uapi_enum!(
+    /// `enum vflow_direction`
+    Direction, "direction", [Out = "out", In = "in"]
+);
+uapi_enum!(
+    /// `enum vflow_action_type`
+    ActionType, "action", [Allow = "allow", Deny = "deny", Count = "count"]
+);
+uapi_enum!(
+    /// `enum vflow_tcp_state`
+    TcpState, "tcp state", [
+        None = "none",
+        SynSent = "syn-sent",
+        Established = "established",
+        Closing = "closing",
+        Closed = "closed",
+    ]
+);
+uapi_enum!(
+    /// `enum vflow_limit_action`
+    LimitAction, "limit action", [Uncached = "uncached", Drop = "drop"]
+);
+
 // ---------------------------------------------------------------------------
 // Objects
 // ---------------------------------------------------------------------------
@@ -228,6 +534,70 @@ pub struct Stats {
     pub drop_bytes: u64,
     pub pass_packets: u64,
     pub flood_packets: u64,
+    pub flow_hit_packets: u64,
+    pub flow_miss_packets: u64,
+    pub flow_install: u64,
+    pub flow_limit_packets: u64,
+    pub policy_drop_packets: u64,
+    pub parse_error_packets: u64,
+    pub revalidate: u64,
+}
+
+/// Idle-timeout classes of a switch, in the order of the spec's attributes.
+pub const TIMEOUT_CLASSES: [&str; 6] = ["tcp-syn", "tcp-est", "tcp-fin", "udp", "icmp", "other"];
+
+/// A switch's flow-table configuration: request of `SWITCH_NEW`/`SWITCH_SET`
+/// and part of the `SWITCH_GET` reply. `None` leaves an attribute out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+pub struct SwitchConfig {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_flows: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub port_max_flows: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub limit_action: Option<LimitAction>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tcp_syn_timeout: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tcp_est_timeout: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tcp_fin_timeout: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub udp_timeout: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub icmp_timeout: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub other_timeout: Option<u32>,
+}
+
+impl SwitchConfig {
+    /// The timeout of class `TIMEOUT_CLASSES[i]`.
+    pub fn timeout_mut(&mut self, i: usize) -> Option<&mut Option<u32>> {
+        Some(match i {
+            0 => &mut self.tcp_syn_timeout,
+            1 => &mut self.tcp_est_timeout,
+            2 => &mut self.tcp_fin_timeout,
+            3 => &mut self.udp_timeout,
+            4 => &mut self.icmp_timeout,
+            5 => &mut self.other_timeout,
+            _ => return None,
+        })
+    }
+
+    pub fn timeouts(&self) -> [Option<u32>; 6] {
+        [
+            self.tcp_syn_timeout,
+            self.tcp_est_timeout,
+            self.tcp_fin_timeout,
+            self.udp_timeout,
+            self.icmp_timeout,
+            self.other_timeout,
+        ]
+    }
+
+    pub fn is_empty(&self) -> bool {
+        *self == SwitchConfig::default()
+    }
 }
 
 /// A switch, as `SWITCH_GET` replies.
@@ -235,6 +605,16 @@ pub struct Stats {
 pub struct Switch {
     pub name: String,
     pub n_ports: u32,
+    #[serde(flatten)]
+    pub config: SwitchConfig,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub n_flows: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub n_rules: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub n_layers: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub generation: Option<u32>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub stats: Option<Stats>,
 }
@@ -253,6 +633,13 @@ pub struct Port {
     pub mac: Option<Mac>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<u32>,
+    /// The layer stack, top first (`None`: the kernel sent no stack).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub layers: Option<Vec<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_flows: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub n_flows: Option<u32>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub stats: Option<Stats>,
 }
@@ -280,6 +667,41 @@ pub struct PortNew {
     pub mac: Option<Mac>,
 }
 
+/// Request of `PORT_SET`.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct PortSet {
+    pub ifname: String,
+    /// `Some(empty)`: remove all layers.
+    pub layers: Option<Vec<String>>,
+    pub max_flows: Option<u32>,
+}
+
+/// A layer, as `LAYER_GET` replies.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+pub struct Layer {
+    pub switch: String,
+    pub name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub out_default: Option<Verdict>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub in_default: Option<Verdict>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub n_out_rules: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub n_in_rules: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub n_ports: Option<u32>,
+}
+
+/// Request of `LAYER_NEW`/`LAYER_SET`.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct LayerReq {
+    pub switch: String,
+    pub name: String,
+    pub out_default: Option<Verdict>,
+    pub in_default: Option<Verdict>,
+}
+
 // ---------------------------------------------------------------------------
 // Decoding
 // ---------------------------------------------------------------------------
@@ -296,13 +718,13 @@ impl fmt::Display for DecodeError {
 
 impl std::error::Error for DecodeError {}
 
-type DResult<T> = Result<T, DecodeError>;
+pub type DResult<T> = Result<T, DecodeError>;
 
-fn attr_type(a: &Nlattr<u16, Buffer>) -> u16 {
+pub fn attr_type(a: &Nlattr<u16, Buffer>) -> u16 {
     *a.nla_type().nla_type()
 }
 
-fn payload(a: &Nlattr<u16, Buffer>) -> &[u8] {
+pub fn payload(a: &Nlattr<u16, Buffer>) -> &[u8] {
     a.nla_payload().as_ref()
 }
 
@@ -313,13 +735,13 @@ pub fn parse_attrs(bytes: &[u8]) -> DResult<Attrs> {
 }
 
 /// A NUL-terminated string attribute; a missing terminator is tolerated.
-fn get_string(what: &str, p: &[u8]) -> DResult<String> {
+pub fn get_string(what: &str, p: &[u8]) -> DResult<String> {
     let end = p.iter().position(|&b| b == 0).unwrap_or(p.len());
     String::from_utf8(p[..end].to_vec())
         .map_err(|_| DecodeError(format!("{what}: string is not UTF-8")))
 }
 
-fn get_u32(what: &str, p: &[u8]) -> DResult<u32> {
+pub fn get_u32(what: &str, p: &[u8]) -> DResult<u32> {
     let b: [u8; 4] = p
         .try_into()
         .map_err(|_| DecodeError(format!("{what}: u32 of {} bytes", p.len())))?;
@@ -327,7 +749,7 @@ fn get_u32(what: &str, p: &[u8]) -> DResult<u32> {
 }
 
 /// A `uint` attribute: 4 or 8 bytes.
-fn get_uint(what: &str, p: &[u8]) -> DResult<u64> {
+pub fn get_uint(what: &str, p: &[u8]) -> DResult<u64> {
     match p.len() {
         4 => Ok(u32::from_ne_bytes(p.try_into().expect("length checked")).into()),
         8 => Ok(u64::from_ne_bytes(p.try_into().expect("length checked"))),
@@ -335,14 +757,33 @@ fn get_uint(what: &str, p: &[u8]) -> DResult<u64> {
     }
 }
 
-fn get_mac(what: &str, p: &[u8]) -> DResult<Mac> {
+pub fn get_u16(what: &str, p: &[u8]) -> DResult<u16> {
+    let b: [u8; 2] = p
+        .try_into()
+        .map_err(|_| DecodeError(format!("{what}: u16 of {} bytes", p.len())))?;
+    Ok(u16::from_ne_bytes(b))
+}
+
+pub fn get_u8(what: &str, p: &[u8]) -> DResult<u8> {
+    match p {
+        [b] => Ok(*b),
+        _ => Err(DecodeError(format!("{what}: u8 of {} bytes", p.len()))),
+    }
+}
+
+/// A `u32` holding a uAPI enum value.
+pub fn get_enum<T>(what: &str, p: &[u8], from: fn(u32) -> T) -> DResult<T> {
+    get_u32(what, p).map(from)
+}
+
+pub fn get_mac(what: &str, p: &[u8]) -> DResult<Mac> {
     let b: [u8; 6] = p
         .try_into()
         .map_err(|_| DecodeError(format!("{what}: MAC of {} bytes", p.len())))?;
     Ok(Mac(b))
 }
 
-fn missing(what: &str) -> DecodeError {
+pub fn missing(what: &str) -> DecodeError {
     DecodeError(format!("{what} attribute missing"))
 }
 
@@ -361,6 +802,17 @@ pub fn decode_stats(bytes: &[u8]) -> DResult<Stats> {
             DROP_BYTES => s.drop_bytes = get_uint("stats drop-bytes", p)?,
             PASS_PACKETS => s.pass_packets = get_uint("stats pass-packets", p)?,
             FLOOD_PACKETS => s.flood_packets = get_uint("stats flood-packets", p)?,
+            FLOW_HIT_PACKETS => s.flow_hit_packets = get_uint("stats flow-hit-packets", p)?,
+            FLOW_MISS_PACKETS => s.flow_miss_packets = get_uint("stats flow-miss-packets", p)?,
+            FLOW_INSTALL => s.flow_install = get_uint("stats flow-install", p)?,
+            FLOW_LIMIT_PACKETS => s.flow_limit_packets = get_uint("stats flow-limit-packets", p)?,
+            POLICY_DROP_PACKETS => {
+                s.policy_drop_packets = get_uint("stats policy-drop-packets", p)?
+            }
+            PARSE_ERROR_PACKETS => {
+                s.parse_error_packets = get_uint("stats parse-error-packets", p)?
+            }
+            REVALIDATE => s.revalidate = get_uint("stats revalidate", p)?,
             _ => {} // newer kernel: ignore unknown counters
         }
     }
@@ -378,6 +830,23 @@ pub fn decode_switch(attrs: &Attrs) -> DResult<Switch> {
             NAME => name = Some(get_string("switch name", p)?),
             N_PORTS => sw.n_ports = get_u32("switch n-ports", p)?,
             STATS => sw.stats = Some(decode_stats(p)?),
+            MAX_FLOWS => sw.config.max_flows = Some(get_u32("switch max-flows", p)?),
+            PORT_MAX_FLOWS => sw.config.port_max_flows = Some(get_u32("switch port-max-flows", p)?),
+            LIMIT_ACTION => {
+                sw.config.limit_action =
+                    Some(get_enum("switch limit-action", p, LimitAction::from_u32)?)
+            }
+            t if TIMEOUTS.contains(&t) => {
+                let i = TIMEOUTS.iter().position(|x| *x == t).unwrap_or(0);
+                let v = get_u32("switch timeout", p)?;
+                if let Some(slot) = sw.config.timeout_mut(i) {
+                    *slot = Some(v);
+                }
+            }
+            N_FLOWS => sw.n_flows = Some(get_u32("switch n-flows", p)?),
+            N_RULES => sw.n_rules = Some(get_u32("switch n-rules", p)?),
+            N_LAYERS => sw.n_layers = Some(get_u32("switch n-layers", p)?),
+            GENERATION => sw.generation = Some(get_u32("switch generation", p)?),
             _ => {}
         }
     }
@@ -401,12 +870,51 @@ pub fn decode_port(attrs: &Attrs) -> DResult<Port> {
             MAC => port.mac = Some(get_mac("port mac", p)?),
             ID => port.id = Some(get_u32("port id", p)?),
             STATS => port.stats = Some(decode_stats(p)?),
+            LAYERS => port.layers = Some(decode_layer_stack(p)?),
+            MAX_FLOWS => port.max_flows = Some(get_u32("port max-flows", p)?),
+            N_FLOWS => port.n_flows = Some(get_u32("port n-flows", p)?),
             _ => {}
         }
     }
     port.switch = switch.ok_or_else(|| missing("port switch"))?;
     port.ifindex = ifindex.ok_or_else(|| missing("port ifindex"))?;
     Ok(port)
+}
+
+/// Decode the payload of a `layer-stack` nest: the names, top first.
+pub fn decode_layer_stack(bytes: &[u8]) -> DResult<Vec<String>> {
+    let mut out = Vec::new();
+    for a in parse_attrs(bytes)?.iter() {
+        if attr_type(a) == layer_stack_attr::NAME {
+            out.push(get_string("layer-stack name", payload(a))?);
+        }
+    }
+    Ok(out)
+}
+
+/// Decode the attributes of a `LAYER_GET` reply.
+pub fn decode_layer(attrs: &Attrs) -> DResult<Layer> {
+    use layer_attr::*;
+    let mut l = Layer::default();
+    let (mut switch, mut name) = (None, None);
+    for a in attrs.iter() {
+        let p = payload(a);
+        match attr_type(a) {
+            SWITCH => switch = Some(get_string("layer switch", p)?),
+            NAME => name = Some(get_string("layer name", p)?),
+            OUT_DEFAULT => {
+                l.out_default = Some(get_enum("layer out-default", p, Verdict::from_u32)?)
+            }
+            IN_DEFAULT => l.in_default = Some(get_enum("layer in-default", p, Verdict::from_u32)?),
+            N_OUT_RULES => l.n_out_rules = Some(get_u32("layer n-out-rules", p)?),
+            N_IN_RULES => l.n_in_rules = Some(get_u32("layer n-in-rules", p)?),
+            N_PORTS => l.n_ports = Some(get_u32("layer n-ports", p)?),
+            _ => {}
+        }
+    }
+    l.switch = switch.ok_or_else(|| missing("layer switch"))?;
+    l.name = name.ok_or_else(|| missing("layer name"))?;
+    Ok(l)
 }
 
 /// Decode the attributes of an `FDB_GET` reply.
@@ -466,7 +974,44 @@ pub fn u32_attr(t: u16, v: u32) -> Nlattr<u16, Buffer> {
     attr(t, v.to_ne_bytes().to_vec())
 }
 
-fn attrs_of(list: Vec<Nlattr<u16, Buffer>>) -> Attrs {
+pub fn u16_attr(t: u16, v: u16) -> Nlattr<u16, Buffer> {
+    attr(t, v.to_ne_bytes().to_vec())
+}
+
+pub fn u8_attr(t: u16, v: u8) -> Nlattr<u16, Buffer> {
+    attr(t, vec![v])
+}
+
+/// A flag attribute (no payload).
+#[cfg(test)]
+#[allow(dead_code)] // used by the reply fixtures of flow.rs tests
+pub fn flag_attr(t: u16) -> Nlattr<u16, Buffer> {
+    attr(t, Vec::new())
+}
+
+/// A nest (NLA_F_NESTED set) holding `inner`, serialized once.
+pub fn nest_attr(t: u16, inner: &[Nlattr<u16, Buffer>]) -> Nlattr<u16, Buffer> {
+    use neli::ToBytes;
+    let mut c = Cursor::new(Vec::new());
+    for a in inner {
+        a.to_bytes(&mut c).expect("writing to a Vec cannot fail");
+    }
+    let bytes = c.into_inner();
+    debug_assert!(bytes.len() + 4 <= usize::from(u16::MAX), "nest too long");
+    NlattrBuilder::default()
+        .nla_type(
+            AttrTypeBuilder::default()
+                .nla_type(t)
+                .nla_nested(true)
+                .build()
+                .expect("attribute type fully set"),
+        )
+        .nla_payload(Buffer::from(bytes))
+        .build()
+        .expect("attribute fully set")
+}
+
+pub fn attrs_of(list: Vec<Nlattr<u16, Buffer>>) -> Attrs {
     list.into_iter().collect()
 }
 
@@ -489,6 +1034,97 @@ pub fn encode_port_new(req: &PortNew) -> Attrs {
         v.push(attr(port_attr::MAC, m.0.to_vec()));
     }
     attrs_of(v)
+}
+
+/// The flow-table configuration attributes of a switch request.
+fn push_switch_config(v: &mut Vec<Nlattr<u16, Buffer>>, c: &SwitchConfig) {
+    use switch_attr::*;
+    if let Some(n) = c.max_flows {
+        v.push(u32_attr(MAX_FLOWS, n));
+    }
+    if let Some(n) = c.port_max_flows {
+        v.push(u32_attr(PORT_MAX_FLOWS, n));
+    }
+    if let Some(a) = c.limit_action {
+        v.push(u32_attr(LIMIT_ACTION, a.to_u32()));
+    }
+    for (attr, t) in TIMEOUTS.iter().zip(c.timeouts()) {
+        if let Some(t) = t {
+            v.push(u32_attr(*attr, t));
+        }
+    }
+}
+
+/// `SWITCH_NEW`, `SWITCH_SET`: the name and the given configuration.
+pub fn encode_switch_config(name: &str, c: &SwitchConfig) -> Attrs {
+    let mut v = vec![str_attr(switch_attr::NAME, name)];
+    push_switch_config(&mut v, c);
+    attrs_of(v)
+}
+
+/// A `layer-stack` nest.
+pub fn layer_stack_nest(t: u16, names: &[String]) -> Nlattr<u16, Buffer> {
+    let inner: Vec<_> = names
+        .iter()
+        .map(|n| str_attr(layer_stack_attr::NAME, n))
+        .collect();
+    nest_attr(t, &inner)
+}
+
+/// `PORT_SET`: the ifname, the stack (an empty nest clears it), the limit.
+pub fn encode_port_set(req: &PortSet) -> Attrs {
+    let mut v = vec![str_attr(port_attr::IFNAME, &req.ifname)];
+    if let Some(l) = &req.layers {
+        v.push(layer_stack_nest(port_attr::LAYERS, l));
+    }
+    if let Some(n) = req.max_flows {
+        v.push(u32_attr(port_attr::MAX_FLOWS, n));
+    }
+    attrs_of(v)
+}
+
+/// `LAYER_NEW`, `LAYER_SET`.
+pub fn encode_layer(req: &LayerReq) -> Attrs {
+    use layer_attr::*;
+    let mut v = vec![str_attr(SWITCH, &req.switch), str_attr(NAME, &req.name)];
+    if let Some(d) = req.out_default {
+        v.push(u32_attr(OUT_DEFAULT, d.to_u32()));
+    }
+    if let Some(d) = req.in_default {
+        v.push(u32_attr(IN_DEFAULT, d.to_u32()));
+    }
+    attrs_of(v)
+}
+
+/// `LAYER_DEL`, `LAYER_GET` (do with a name, dump without).
+pub fn encode_layer_name(switch: &str, name: Option<&str>) -> Attrs {
+    let mut v = vec![str_attr(layer_attr::SWITCH, switch)];
+    if let Some(n) = name {
+        v.push(str_attr(layer_attr::NAME, n));
+    }
+    attrs_of(v)
+}
+
+/// `LAYER_BIND`, `LAYER_UNBIND`: one request per chunk of at most
+/// [`BIND_CHUNK`] ids, each in the index table of `dir`.
+pub fn encode_layer_bind(switch: &str, name: &str, dir: Direction, ids: &[u32]) -> Vec<Attrs> {
+    let t = match dir {
+        Direction::In => layer_attr::IN_RULES,
+        _ => layer_attr::OUT_RULES,
+    };
+    ids.chunks(BIND_CHUNK)
+        .map(|chunk| {
+            let inner: Vec<_> = chunk
+                .iter()
+                .map(|&id| u32_attr(rule_list_attr::ID, id))
+                .collect();
+            attrs_of(vec![
+                str_attr(layer_attr::SWITCH, switch),
+                str_attr(layer_attr::NAME, name),
+                nest_attr(t, &inner),
+            ])
+        })
+        .collect()
 }
 
 /// `PORT_DEL`, `PORT_GET` (do): the ifname.
@@ -566,6 +1202,13 @@ pub mod reply {
             u64_attr(DROP_BYTES, s.drop_bytes),
             u64_attr(PASS_PACKETS, s.pass_packets),
             u64_attr(FLOOD_PACKETS, s.flood_packets),
+            u64_attr(FLOW_HIT_PACKETS, s.flow_hit_packets),
+            u64_attr(FLOW_MISS_PACKETS, s.flow_miss_packets),
+            u64_attr(FLOW_INSTALL, s.flow_install),
+            u64_attr(FLOW_LIMIT_PACKETS, s.flow_limit_packets),
+            u64_attr(POLICY_DROP_PACKETS, s.policy_drop_packets),
+            u64_attr(PARSE_ERROR_PACKETS, s.parse_error_packets),
+            u64_attr(REVALIDATE, s.revalidate),
         ])
     }
 
@@ -576,6 +1219,17 @@ pub mod reply {
         ];
         if let Some(s) = &sw.stats {
             v.push(nest(switch_attr::STATS, &stats(s)));
+        }
+        push_switch_config(&mut v, &sw.config);
+        for (t, x) in [
+            (switch_attr::N_FLOWS, sw.n_flows),
+            (switch_attr::N_RULES, sw.n_rules),
+            (switch_attr::N_LAYERS, sw.n_layers),
+            (switch_attr::GENERATION, sw.generation),
+        ] {
+            if let Some(x) = x {
+                v.push(u32_attr(t, x));
+            }
         }
         attrs_of(v)
     }
@@ -595,6 +1249,15 @@ pub mod reply {
         }
         if let Some(s) = &p.stats {
             v.push(nest(STATS, &stats(s)));
+        }
+        if let Some(l) = &p.layers {
+            v.push(layer_stack_nest(LAYERS, l));
+        }
+        if let Some(n) = p.max_flows {
+            v.push(u32_attr(MAX_FLOWS, n));
+        }
+        if let Some(n) = p.n_flows {
+            v.push(u32_attr(N_FLOWS, n));
         }
         attrs_of(v)
     }
@@ -917,6 +1580,7 @@ mod tests {
             drop_bytes: 60,
             pass_packets: 4,
             flood_packets: 5,
+            ..Default::default()
         }
     }
 
@@ -972,6 +1636,7 @@ mod tests {
                 name: "sw0".into(),
                 n_ports: 2,
                 stats: Some(stats_fixture_want()),
+                ..Default::default()
             }
         );
         // Without stats, unknown attribute 42 ignored.
@@ -982,7 +1647,8 @@ mod tests {
             Switch {
                 name: "a".into(),
                 n_ports: 0,
-                stats: None
+                stats: None,
+                ..Default::default()
             }
         );
     }
@@ -1028,6 +1694,7 @@ mod tests {
                 mac: Some(Mac([2, 0, 0, 0, 0, 1])),
                 id: Some(0),
                 stats: Some(stats_fixture_want()),
+                ..Default::default()
             }
         );
         // uplink, no mac, no type attribute => vm default
@@ -1109,11 +1776,13 @@ mod tests {
                 name: "sw0".into(),
                 n_ports: 3,
                 stats: None,
+                ..Default::default()
             },
             Switch {
                 name: "a-long-name-15c".into(),
                 n_ports: 1024,
                 stats: Some(stats_fixture_want()),
+                ..Default::default()
             },
         ] {
             let bytes = attrs_to_bytes(&reply::switch(&sw));
@@ -1130,8 +1799,12 @@ mod tests {
             port_type: PortType::Uplink,
             mac: Some(Mac([0xde, 0xad, 0xbe, 0xef, 0, 1])),
             id: Some(9),
+            layers: Some(vec!["acl".into(), "web".into()]),
+            max_flows: Some(100),
+            n_flows: Some(3),
             stats: Some(Stats {
                 rx_packets: u64::MAX,
+                revalidate: 7,
                 ..Default::default()
             }),
         };
@@ -1143,6 +1816,9 @@ mod tests {
             stats: None,
             ifname: None,
             port_type: PortType::Vm,
+            layers: Some(Vec::new()),
+            max_flows: None,
+            n_flows: None,
             ..p
         };
         let bytes = attrs_to_bytes(&reply::port(&p));
@@ -1170,6 +1846,7 @@ mod tests {
             name: "s".into(),
             n_ports: 0,
             stats: Some(Stats::default()),
+            ..Default::default()
         };
         let bytes = attrs_to_bytes(&reply::switch(&sw));
         // name (8) + n_ports (8), then the nest header

@@ -41,6 +41,9 @@ pub enum NlError {
     Io { what: &'static str, err: io::Error },
     /// A reply that could not be parsed.
     Malformed(String),
+    /// A request this tool cannot make (e.g. a device that is no port of
+    /// the switch named): the text says why.
+    Client(String),
 }
 
 impl fmt::Display for NlError {
@@ -55,6 +58,7 @@ impl fmt::Display for NlError {
             NlError::Kernel { errno, msg: None } => f.write_str(&strerror(*errno)),
             NlError::Io { what, err } => write!(f, "{what}: {}", io_error_text(err)),
             NlError::Malformed(m) => f.write_str(m),
+            NlError::Client(m) => f.write_str(m),
         }
     }
 }

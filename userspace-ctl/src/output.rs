@@ -4,7 +4,9 @@ use std::fmt::Write as _;
 
 use serde::Serialize;
 
-use crate::codec::{Fdb, Port, Stats, Switch};
+use crate::codec::{Fdb, Layer, Port, Stats, Switch, TIMEOUT_CLASSES};
+use crate::flow::{Explain, Flow};
+use crate::rule::Rule;
 
 /// Output options from the command line.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -43,11 +45,32 @@ pub fn stats_line(s: &Stats) -> String {
     )
 }
 
+/// The second counters line: flow cache and policy counters.
+pub fn flow_stats_line(s: &Stats) -> String {
+    format!(
+        "    flow-hit {} pkts  flow-miss {} pkts  flow-install {}  flow-limit {} pkts  \
+         policy-drop {} pkts  parse-error {} pkts  revalidate {}",
+        s.flow_hit_packets,
+        s.flow_miss_packets,
+        s.flow_install,
+        s.flow_limit_packets,
+        s.policy_drop_packets,
+        s.parse_error_packets,
+        s.revalidate
+    )
+}
+
 fn push_stats(out: &mut String, stats: &Option<Stats>, o: Opts) {
     if let (true, Some(s)) = (o.stats, stats) {
         out.push_str(&stats_line(s));
         out.push('\n');
+        out.push_str(&flow_stats_line(s));
+        out.push('\n');
     }
+}
+
+fn json_values(items: Vec<serde_json::Value>, o: Opts) -> String {
+    to_json(&items, o)
 }
 
 /// `switch show`.
@@ -64,7 +87,38 @@ pub fn switches(list: &[Switch], o: Opts) -> String {
     }
     let mut out = String::new();
     for s in list {
-        let _ = writeln!(out, "switch {} ports {}", s.name, s.n_ports);
+        let _ = write!(out, "switch {} ports {}", s.name, s.n_ports);
+        for (k, v) in [
+            ("flows", s.n_flows),
+            ("rules", s.n_rules),
+            ("layers", s.n_layers),
+            ("generation", s.generation),
+        ] {
+            if let Some(v) = v {
+                let _ = write!(out, " {k} {v}");
+            }
+        }
+        out.push('\n');
+        if !s.config.is_empty() {
+            // The configuration in the grammar of `switch set`.
+            out.push_str("   ");
+            let c = &s.config;
+            if let Some(n) = c.max_flows {
+                let _ = write!(out, " max-flows {n}");
+            }
+            if let Some(n) = c.port_max_flows {
+                let _ = write!(out, " port-max-flows {n}");
+            }
+            if let Some(a) = c.limit_action {
+                let _ = write!(out, " limit-action {a}");
+            }
+            for (class, t) in TIMEOUT_CLASSES.iter().zip(c.timeouts()) {
+                if let Some(t) = t {
+                    let _ = write!(out, " timeout {class} {t}");
+                }
+            }
+            out.push('\n');
+        }
         push_stats(&mut out, &s.stats, o);
     }
     out
@@ -99,7 +153,17 @@ pub fn ports(list: &[Port], o: Opts) -> String {
         if let Some(m) = p.mac {
             let _ = write!(out, " mac {m}");
         }
-        let _ = writeln!(out, " ifindex {}", p.ifindex);
+        let _ = write!(out, " ifindex {}", p.ifindex);
+        if let Some(l) = p.layers.as_ref().filter(|l| !l.is_empty()) {
+            let _ = write!(out, " layers {}", l.join(","));
+        }
+        if let Some(n) = p.max_flows.filter(|n| *n != 0) {
+            let _ = write!(out, " max-flows {n}");
+        }
+        if let Some(n) = p.n_flows {
+            let _ = write!(out, " flows {n}");
+        }
+        out.push('\n');
         push_stats(&mut out, &p.stats, o);
     }
     out
@@ -129,6 +193,92 @@ pub fn fdbs(list: &[Fdb], o: Opts) -> String {
     out
 }
 
+/// `layer show`.
+pub fn layers(list: &[Layer], o: Opts) -> String {
+    if o.json {
+        return to_json(list, o);
+    }
+    let mut out = String::new();
+    for l in list {
+        let _ = write!(out, "layer {} {}", l.switch, l.name);
+        if let Some(v) = l.out_default {
+            let _ = write!(out, " out-default {v}");
+        }
+        if let Some(v) = l.in_default {
+            let _ = write!(out, " in-default {v}");
+        }
+        for (k, v) in [
+            ("out-rules", l.n_out_rules),
+            ("in-rules", l.n_in_rules),
+            ("ports", l.n_ports),
+        ] {
+            if let Some(v) = v {
+                let _ = write!(out, " {k} {v}");
+            }
+        }
+        out.push('\n');
+    }
+    out
+}
+
+/// `rule show`: `rule SWITCH id N prio P CONDITIONS action ... matches M
+/// packets P bytes B refs R [layer L DIR]`. Everything from `id` to the
+/// actions is `rule add` grammar.
+pub fn rules(list: &[Rule], o: Opts) -> String {
+    if o.json {
+        return json_values(list.iter().map(Rule::to_json).collect(), o);
+    }
+    let mut out = String::new();
+    for r in list {
+        let _ = write!(out, "rule {} id {}", r.switch, r.id);
+        if let Some(p) = r.priority {
+            let _ = write!(out, " prio {p}");
+        }
+        let _ = write!(out, " {} {}", r.matches_, r.actions_text());
+        for (k, v) in [
+            ("matches", r.n_matches),
+            ("packets", r.packets),
+            ("bytes", r.bytes),
+        ] {
+            if let Some(v) = v {
+                let _ = write!(out, " {k} {v}");
+            }
+        }
+        if let Some(n) = r.refs {
+            let _ = write!(out, " refs {n}");
+        }
+        if let Some(l) = &r.layer {
+            let _ = write!(out, " layer {l}");
+            if let Some(d) = r.direction {
+                let _ = write!(out, " {d}");
+            }
+        }
+        out.push('\n');
+    }
+    out
+}
+
+/// `flow show`: one line per flow.
+pub fn flows(list: &[Flow], o: Opts) -> String {
+    if o.json {
+        return json_values(list.iter().map(Flow::to_json).collect(), o);
+    }
+    let mut out = String::new();
+    for f in list {
+        out.push_str(&f.text());
+        out.push('\n');
+    }
+    out
+}
+
+/// `explain`: the steps and the verdict; with -j an array of one object.
+pub fn explain(e: &Explain, o: Opts) -> String {
+    if o.json {
+        return json_values(vec![e.to_json()], o);
+    }
+    e.text()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -144,6 +294,13 @@ mod tests {
             drop_bytes: 60,
             pass_packets: 4,
             flood_packets: 5,
+            flow_hit_packets: 9,
+            flow_miss_packets: 3,
+            flow_install: 4,
+            flow_limit_packets: 1,
+            policy_drop_packets: 2,
+            parse_error_packets: 6,
+            revalidate: 7,
         }
     }
 
@@ -153,11 +310,13 @@ mod tests {
                 name: "sw0".into(),
                 n_ports: 2,
                 stats: Some(stats()),
+                ..Default::default()
             },
             Switch {
                 name: "sw1".into(),
                 n_ports: 0,
                 stats: Some(Stats::default()),
+                ..Default::default()
             },
         ]
     }
@@ -172,6 +331,7 @@ mod tests {
                 mac: Some(Mac([2, 0, 0, 0, 0, 1])),
                 id: Some(0),
                 stats: Some(stats()),
+                ..Default::default()
             },
             Port {
                 switch: "sw0".into(),
@@ -181,6 +341,7 @@ mod tests {
                 mac: None,
                 id: Some(1),
                 stats: Some(Stats::default()),
+                ..Default::default()
             },
         ]
     }
@@ -227,8 +388,10 @@ mod tests {
             switches(&sw(), Opts { stats: true, ..TEXT }),
             "switch sw0 ports 2\n\
              \x20   rx 12 pkts 1008 bytes  tx 3 pkts 252 bytes  drop 1 pkts 60 bytes  pass 4 pkts  flood 5 pkts\n\
+             \x20   flow-hit 9 pkts  flow-miss 3 pkts  flow-install 4  flow-limit 1 pkts  policy-drop 2 pkts  parse-error 6 pkts  revalidate 7\n\
              switch sw1 ports 0\n\
-             \x20   rx 0 pkts 0 bytes  tx 0 pkts 0 bytes  drop 0 pkts 0 bytes  pass 0 pkts  flood 0 pkts\n"
+             \x20   rx 0 pkts 0 bytes  tx 0 pkts 0 bytes  drop 0 pkts 0 bytes  pass 0 pkts  flood 0 pkts\n\
+             \x20   flow-hit 0 pkts  flow-miss 0 pkts  flow-install 0  flow-limit 0 pkts  policy-drop 0 pkts  parse-error 0 pkts  revalidate 0\n"
         );
         assert_eq!(switches(&[], TEXT), "");
     }
@@ -239,6 +402,7 @@ mod tests {
             name: "a".into(),
             n_ports: 1,
             stats: None,
+            ..Default::default()
         }];
         assert_eq!(
             switches(
@@ -265,7 +429,9 @@ mod tests {
             js,
             "[{\"name\":\"sw0\",\"n_ports\":2,\"stats\":{\"rx_packets\":12,\"rx_bytes\":1008,\
              \"tx_packets\":3,\"tx_bytes\":252,\"drop_packets\":1,\"drop_bytes\":60,\
-             \"pass_packets\":4,\"flood_packets\":5}}]\n"
+             \"pass_packets\":4,\"flood_packets\":5,\"flow_hit_packets\":9,\"flow_miss_packets\":3,\
+             \"flow_install\":4,\"flow_limit_packets\":1,\"policy_drop_packets\":2,\
+             \"parse_error_packets\":6,\"revalidate\":7}}]\n"
         );
     }
 
@@ -313,7 +479,8 @@ mod tests {
         assert_eq!(
             s,
             "port veth0 switch sw0 id 0 type vm mac 02:00:00:00:00:01 ifindex 5\n\
-             \x20   rx 12 pkts 1008 bytes  tx 3 pkts 252 bytes  drop 1 pkts 60 bytes  pass 4 pkts  flood 5 pkts\n"
+             \x20   rx 12 pkts 1008 bytes  tx 3 pkts 252 bytes  drop 1 pkts 60 bytes  pass 4 pkts  flood 5 pkts\n\
+             \x20   flow-hit 9 pkts  flow-miss 3 pkts  flow-install 4  flow-limit 1 pkts  policy-drop 2 pkts  parse-error 6 pkts  revalidate 7\n"
         );
     }
 
@@ -327,6 +494,7 @@ mod tests {
             mac: None,
             id: None,
             stats: None,
+            ..Default::default()
         }];
         assert_eq!(ports(&p, TEXT), "port if9 switch s type 3 ifindex 9\n");
     }
