@@ -1163,6 +1163,48 @@ pub fn attrs_to_bytes(attrs: &Attrs) -> Vec<u8> {
     c.into_inner()
 }
 
+/// Attributes on the wire written out by hand, for byte fixtures.
+#[cfg(test)]
+pub mod wire {
+    /// One attribute: len, type, payload, padding to 4 bytes.
+    pub fn nla(t: u16, payload: &[u8]) -> Vec<u8> {
+        let len = 4 + payload.len();
+        let mut v = Vec::new();
+        v.extend_from_slice(&(len as u16).to_ne_bytes());
+        v.extend_from_slice(&t.to_ne_bytes());
+        v.extend_from_slice(payload);
+        while v.len() % 4 != 0 {
+            v.push(0);
+        }
+        v
+    }
+
+    /// A nest: NLA_F_NESTED set, the parts as payload.
+    pub fn nest(t: u16, parts: &[Vec<u8>]) -> Vec<u8> {
+        nla(t | NLA_F_NESTED, &parts.concat())
+    }
+
+    pub fn u32a(t: u16, v: u32) -> Vec<u8> {
+        nla(t, &v.to_ne_bytes())
+    }
+
+    pub fn u16a(t: u16, v: u16) -> Vec<u8> {
+        nla(t, &v.to_ne_bytes())
+    }
+
+    pub fn u8a(t: u16, v: u8) -> Vec<u8> {
+        nla(t, &[v])
+    }
+
+    pub fn stra(t: u16, s: &str) -> Vec<u8> {
+        let mut b = s.as_bytes().to_vec();
+        b.push(0);
+        nla(t, &b)
+    }
+
+    pub const NLA_F_NESTED: u16 = 1 << 15;
+}
+
 /// Reply-side encoders, as the kernel would send the objects: used by the
 /// tests for round trips.
 #[cfg(test)]

@@ -758,3 +758,489 @@ impl Explain {
         Value::Object(o)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::codec::wire::*;
+    use crate::codec::{attrs_to_bytes, parse_attrs};
+    use std::net::Ipv4Addr;
+
+    fn words(s: &str) -> Vec<String> {
+        s.split_whitespace().map(str::to_string).collect()
+    }
+
+    fn ex(s: &str) -> ExplainArgs {
+        parse_explain(&words(s))
+            .unwrap_or_else(|e| panic!("{s}: {e}"))
+            .expect("not help")
+    }
+
+    fn ex_err(s: &str) -> String {
+        match parse_explain(&words(s)) {
+            Err(e) => e,
+            Ok(r) => panic!("{s}: expected an error, got {r:?}"),
+        }
+    }
+
+    fn v4(a: u8, b: u8, c: u8, d: u8) -> IpAddr {
+        IpAddr::V4(Ipv4Addr::new(a, b, c, d))
+    }
+
+    #[test]
+    fn endpoints() {
+        assert_eq!(
+            parse_endpoint("10.0.0.1:1234"),
+            Ok((v4(10, 0, 0, 1), Some(1234)))
+        );
+        assert_eq!(parse_endpoint("10.0.0.1"), Ok((v4(10, 0, 0, 1), None)));
+        let a: IpAddr = "2001:db8::1".parse().unwrap();
+        assert_eq!(parse_endpoint("[2001:db8::1]:80"), Ok((a, Some(80))));
+        assert_eq!(parse_endpoint("[2001:db8::1]"), Ok((a, None)));
+        assert_eq!(parse_endpoint("2001:db8::1"), Ok((a, None)));
+        assert_eq!(parse_endpoint("::ffff:10.0.0.1").unwrap().1, None);
+        for bad in [
+            "10.0.0.1:",
+            "10.0.0.1:65536",
+            "10.0.0:80",
+            "[10.0.0.1]:80",
+            "[2001:db8::1]80",
+            "[2001:db8::1",
+            "2001:db8::1:80:x",
+            "host:80",
+            "",
+            ":80",
+        ] {
+            assert!(parse_endpoint(bad).is_err(), "{bad:?}");
+        }
+        assert_eq!(endpoint_text(&a, Some(80)), "[2001:db8::1]:80");
+        assert_eq!(endpoint_text(&a, None), "2001:db8::1");
+        assert_eq!(endpoint_text(&v4(10, 0, 0, 1), Some(0)), "10.0.0.1:0");
+    }
+
+    #[test]
+    fn explain_exact_example() {
+        let e = ex("port vm1 out tcp 10.0.0.1:1234 -> 10.0.0.2:80");
+        assert_eq!(
+            e,
+            ExplainArgs {
+                dev: "vm1".into(),
+                direction: Direction::Out,
+                key: FlowKey {
+                    ethertype: Some(0x0800),
+                    src_ip: Some(v4(10, 0, 0, 1)),
+                    dst_ip: Some(v4(10, 0, 0, 2)),
+                    proto: Some(6),
+                    src_port: Some(1234),
+                    dst_port: Some(80),
+                    ..Default::default()
+                },
+            }
+        );
+        // the arrow glued to the addresses, or written "to"
+        assert_eq!(ex("port vm1 out tcp 10.0.0.1:1234->10.0.0.2:80"), e);
+        assert_eq!(ex("port vm1 out tcp 10.0.0.1:1234-> 10.0.0.2:80"), e);
+        assert_eq!(ex("port vm1 out tcp 10.0.0.1:1234 ->10.0.0.2:80"), e);
+        assert_eq!(ex("port vm1 out tcp 10.0.0.1:1234 to 10.0.0.2:80"), e);
+    }
+
+    #[test]
+    fn explain_forms() {
+        let e = ex("port vm2 in udp [2001:db8::1]:53 -> [2001:db8::2]:5353 vlan 7 tos 0x10");
+        assert_eq!(e.direction, Direction::In);
+        assert_eq!(e.key.ethertype, Some(0x86dd));
+        assert_eq!(e.key.src_ip, Some("2001:db8::1".parse().unwrap()));
+        assert_eq!((e.key.src_port, e.key.dst_port), (Some(53), Some(5353)));
+        assert_eq!((e.key.vlan, e.key.tos), (Some(7), Some(0x10)));
+        let e = ex("port vm1 out icmp 10.0.0.1 -> 10.0.0.2 type 8 code 0");
+        assert_eq!(e.key.proto, Some(1));
+        assert_eq!((e.key.src_port, e.key.dst_port), (Some(8), Some(0)));
+        let e = ex("port vm1 out icmp 10.0.0.1 -> 10.0.0.2");
+        assert_eq!((e.key.src_port, e.key.dst_port), (None, None));
+        let e = ex("port vm1 out icmpv6 2001:db8::1 -> 2001:db8::2 type 128");
+        assert_eq!((e.key.proto, e.key.src_port), (Some(58), Some(128)));
+        let e = ex(
+            "port vm1 out tcp 10.0.0.1:1 -> 10.0.0.2:2 src-mac 02:00:00:00:00:01 \
+                    dst-mac 02:00:00:00:00:02 tcp-flags syn,ack dscp 46",
+        );
+        assert_eq!(e.key.src_mac, Some(Mac([2, 0, 0, 0, 0, 1])));
+        assert_eq!(e.key.dst_mac, Some(Mac([2, 0, 0, 0, 0, 2])));
+        assert_eq!(e.key.tcp_flags, Some(0x012));
+        assert_eq!(e.key.tos, Some(184));
+        let e = ex("port vm1 out tcp 10.0.0.1 -> 10.0.0.2 tcp-flags +syn");
+        assert_eq!((e.key.src_port, e.key.tcp_flags), (None, Some(2)));
+        let e = ex("port vm1 out 47 10.0.0.1 -> 10.0.0.2");
+        assert_eq!(e.key.proto, Some(47));
+        assert_eq!(parse_explain(&words("port vm1 help")), Ok(None));
+        assert_eq!(parse_explain(&words("--help")), Ok(None));
+    }
+
+    #[test]
+    fn explain_errors() {
+        for (args, msg) in [
+            ("", "\"port DEV\" is required"),
+            ("dev vm1", "unknown argument \"dev\" (expected \"port\")"),
+            ("port", "\"port\" needs a value"),
+            ("port vm1", "direction out or in is required"),
+            (
+                "port vm1 up tcp",
+                "invalid direction \"up\" (expected out or in)",
+            ),
+            ("port vm1 out", "the protocol"),
+            (
+                "port vm1 out tcpx 1.1.1.1 -> 2.2.2.2",
+                "invalid protocol \"tcpx\"",
+            ),
+            ("port vm1 out tcp", "the source address is required"),
+            (
+                "port vm1 out tcp 10.0.0.1:1",
+                "\"-> DST\" is required (quote '->' in a shell)",
+            ),
+            // what a shell leaves of an unquoted `->`: the `-`
+            (
+                "port vm1 out tcp 10.0.0.1:1 -",
+                "expected \"->\" between the addresses, not \"-\"",
+            ),
+            (
+                "port vm1 out tcp 10.0.0.1:1 ->",
+                "the destination address is required",
+            ),
+            (
+                "port vm1 out tcp 10.0.0.1:1 -> 2001:db8::1",
+                "both be IPv4 or both IPv6",
+            ),
+            (
+                "port vm1 out tcp 10.0.0.1:99999 -> 10.0.0.2",
+                "invalid port \"99999\"",
+            ),
+            (
+                "port vm1 out icmp 10.0.0.1:1 -> 10.0.0.2",
+                "icmp has no ports (ports are for tcp, udp and sctp; use type N code N)",
+            ),
+            ("port vm1 out 47 10.0.0.1 -> 10.0.0.2:5", "47 has no ports"),
+            (
+                "port vm1 out tcp 1.1.1.1 -> 2.2.2.2 type 8",
+                "\"type\" needs protocol icmp or icmpv6",
+            ),
+            (
+                "port vm1 out udp 1.1.1.1 -> 2.2.2.2 tcp-flags syn",
+                "tcp-flags needs protocol tcp",
+            ),
+            (
+                "port vm1 out icmp 1.1.1.1 -> 2.2.2.2 type 256",
+                "invalid icmp type \"256\"",
+            ),
+            (
+                "port vm1 out icmp 1.1.1.1 -> 2.2.2.2 type 1 type 2",
+                "\"type\" given more than once",
+            ),
+            (
+                "port vm1 out tcp 1.1.1.1 -> 2.2.2.2 vlan 4096",
+                "invalid vlan \"4096\"",
+            ),
+            (
+                "port vm1 out tcp 1.1.1.1 -> 2.2.2.2 vlan",
+                "\"vlan\" needs a value",
+            ),
+            (
+                "port vm1 out tcp 1.1.1.1 -> 2.2.2.2 tos 1 dscp 1",
+                "\"tos/dscp\" given more than once",
+            ),
+            (
+                "port vm1 out tcp 1.1.1.1 -> 2.2.2.2 src-mac xx",
+                "invalid MAC address \"xx\"",
+            ),
+            (
+                "port vm1 out tcp 1.1.1.1 -> 2.2.2.2 frob 1",
+                "unknown argument \"frob\"",
+            ),
+        ] {
+            let e = ex_err(args);
+            assert!(e.contains(msg), "{args}: {e}");
+        }
+    }
+
+    #[test]
+    fn encode_explain_bytes() {
+        use crate::codec::{explain_attr as x, flow_key_attr as k};
+        let e = ex(
+            "port vm1 out tcp 10.0.0.1:1234 -> 10.0.0.2:80 dst-mac 02:00:00:00:00:02 tcp-flags syn",
+        );
+        let got = attrs_to_bytes(&encode_explain("sw0", 3, e.direction, &e.key));
+        let want = [
+            stra(x::SWITCH, "sw0"),
+            u32a(x::PORT, 3),
+            u32a(x::DIRECTION, 0),
+            nest(
+                x::KEY,
+                &[
+                    nla(k::DST_MAC, &[2, 0, 0, 0, 0, 2]),
+                    u16a(k::ETHERTYPE, 0x0800),
+                    nla(k::SRC_IP, &[10, 0, 0, 1]),
+                    nla(k::DST_IP, &[10, 0, 0, 2]),
+                    u8a(k::IP_PROTO, 6),
+                    u16a(k::SRC_PORT, 1234),
+                    u16a(k::DST_PORT, 80),
+                    u16a(k::TCP_FLAGS, 2),
+                ],
+            ),
+        ]
+        .concat();
+        assert_eq!(got, want);
+        let e = ex(
+            "port vm1 in udp [2001:db8::1]:53 -> [::1]:9 vlan 7 tos 16 src-mac 02:00:00:00:00:01",
+        );
+        let got = attrs_to_bytes(&encode_explain("s", 0, e.direction, &e.key));
+        let mut a6 = [0u8; 16];
+        a6[..4].copy_from_slice(&[0x20, 0x01, 0x0d, 0xb8]);
+        a6[15] = 1;
+        let mut lo = [0u8; 16];
+        lo[15] = 1;
+        let want = [
+            stra(x::SWITCH, "s"),
+            u32a(x::PORT, 0),
+            u32a(x::DIRECTION, 1),
+            nest(
+                x::KEY,
+                &[
+                    nla(k::SRC_MAC, &[2, 0, 0, 0, 0, 1]),
+                    u16a(k::ETHERTYPE, 0x86dd),
+                    u16a(k::VLAN_ID, 7),
+                    nla(k::SRC_IP, &a6),
+                    nla(k::DST_IP, &lo),
+                    u8a(k::IP_PROTO, 17),
+                    u16a(k::SRC_PORT, 53),
+                    u16a(k::DST_PORT, 9),
+                    u8a(k::TOS, 16),
+                ],
+            ),
+        ]
+        .concat();
+        assert_eq!(got, want);
+    }
+
+    #[test]
+    fn flow_filter_bytes() {
+        use crate::codec::flow_attr as f;
+        assert_eq!(
+            attrs_to_bytes(&encode_flow_filter("sw0", None)),
+            stra(f::SWITCH, "sw0")
+        );
+        assert_eq!(
+            attrs_to_bytes(&encode_flow_filter("sw0", Some(2))),
+            [stra(f::SWITCH, "sw0"), u32a(f::IN_PORT, 2)].concat()
+        );
+    }
+
+    pub fn flow_fixture() -> Vec<u8> {
+        use crate::codec::{flow_attr as f, flow_key_attr as k};
+        [
+            stra(f::SWITCH, "sw0"),
+            u32a(f::IN_PORT, 1),
+            u32a(f::OUT_PORT, 2),
+            nest(
+                f::KEY,
+                &[
+                    nla(k::SRC_MAC, &[2, 0, 0, 0, 0, 1]),
+                    nla(k::DST_MAC, &[2, 0, 0, 0, 0, 2]),
+                    u16a(k::ETHERTYPE, 0x0800),
+                    u16a(k::VLAN_ID, 0),
+                    nla(k::SRC_IP, &[10, 0, 0, 1]),
+                    nla(k::DST_IP, &[10, 0, 0, 2]),
+                    u8a(k::IP_PROTO, 6),
+                    u16a(k::SRC_PORT, 1234),
+                    u16a(k::DST_PORT, 80),
+                    u8a(k::TOS, 0),
+                ],
+            ),
+            u32a(f::VERDICT, 0),
+            stra(f::LAYER, "acl"),
+            u32a(f::RULE_ID, 10),
+            nla(f::PACKETS, &5u64.to_ne_bytes()),
+            nla(f::BYTES, &420u32.to_ne_bytes()),
+            nla(f::AGE_MS, &3200u64.to_ne_bytes()),
+            nla(f::IDLE_MS, &100u64.to_ne_bytes()),
+            u32a(f::TCP_STATE, 2),
+            nla(f::REPLY, &[]),
+            u32a(f::GENERATION, 7),
+        ]
+        .concat()
+    }
+
+    #[test]
+    fn decode_flow_fixture_and_text() {
+        let mut f = decode_flow(&parse_attrs(&flow_fixture()).unwrap()).unwrap();
+        assert_eq!((f.in_port, f.out_port), (1, Some(2)));
+        assert_eq!(f.key.src_port, Some(1234));
+        assert_eq!(f.verdict, Some(Verdict::Allow));
+        assert_eq!(f.rule_id, Some(10));
+        assert_eq!(
+            (f.packets, f.bytes, f.age_ms, f.idle_ms),
+            (Some(5), Some(420), Some(3200), Some(100))
+        );
+        assert_eq!(f.tcp_state, Some(TcpState::Established));
+        assert!(f.reply);
+        assert_eq!(f.generation, Some(7));
+        assert_eq!(
+            f.text(),
+            "in port-id 1 out port-id 2 tcp 10.0.0.1:1234 -> 10.0.0.2:80 allow layer acl rule 10 \
+             packets 5 bytes 420 age 3.2s idle 0.1s state established reply"
+        );
+        f.in_dev = Some("vm1".into());
+        f.out_dev = Some("vm2".into());
+        assert_eq!(
+            f.text(),
+            "in vm1 out vm2 tcp 10.0.0.1:1234 -> 10.0.0.2:80 allow layer acl rule 10 \
+             packets 5 bytes 420 age 3.2s idle 0.1s state established reply"
+        );
+        let j = f.to_json();
+        assert_eq!(j["in_dev"], "vm1");
+        assert_eq!(j["out_port"], 2);
+        assert_eq!(j["key"]["src_ip"], "10.0.0.1");
+        assert_eq!(j["key"]["dst_port"], 80);
+        assert_eq!(j["key"]["src_mac"], "02:00:00:00:00:01");
+        assert_eq!(j["verdict"], "allow");
+        assert_eq!(j["rule_id"], 10);
+        assert_eq!(j["age_ms"], 3200);
+        assert_eq!(j["tcp_state"], "established");
+        assert_eq!(j["reply"], true);
+        assert_eq!(j["generation"], 7);
+    }
+
+    #[test]
+    fn flow_text_variants() {
+        use crate::codec::{flow_attr as f, flow_key_attr as k};
+        // non-IP, dropped (no out-port), default verdict, vlan
+        let b = [
+            stra(f::SWITCH, "sw0"),
+            u32a(f::IN_PORT, 1),
+            nest(
+                f::KEY,
+                &[
+                    nla(k::SRC_MAC, &[2, 0, 0, 0, 0, 1]),
+                    nla(k::DST_MAC, &[0xff; 6]),
+                    u16a(k::ETHERTYPE, 0x0806),
+                    u16a(k::VLAN_ID, 5),
+                ],
+            ),
+            u32a(f::VERDICT, 1),
+            stra(f::LAYER, "base"),
+            u32a(f::RULE_ID, 0),
+            u32a(f::TCP_STATE, 0),
+        ]
+        .concat();
+        let fl = decode_flow(&parse_attrs(&b).unwrap()).unwrap();
+        assert_eq!(
+            fl.text(),
+            "in port-id 1 02:00:00:00:00:01 -> ff:ff:ff:ff:ff:ff ethertype arp vlan 5 deny layer base default"
+        );
+        // ICMP, IPv6 with ports, tos, no layer (a port without layers)
+        let key = FlowKey {
+            ethertype: Some(ETH_P_IP),
+            src_ip: Some(v4(10, 0, 0, 1)),
+            dst_ip: Some(v4(10, 0, 0, 2)),
+            proto: Some(1),
+            src_port: Some(8),
+            dst_port: Some(0),
+            tos: Some(0x10),
+            ..Default::default()
+        };
+        assert_eq!(
+            key.text(),
+            "icmp 10.0.0.1 -> 10.0.0.2 type 8 code 0 tos 0x10"
+        );
+        let key = FlowKey {
+            ethertype: Some(ETH_P_IPV6),
+            src_ip: Some("2001:db8::1".parse().unwrap()),
+            dst_ip: Some("2001:db8::2".parse().unwrap()),
+            proto: Some(17),
+            src_port: Some(53),
+            dst_port: Some(5353),
+            ..Default::default()
+        };
+        assert_eq!(key.text(), "udp [2001:db8::1]:53 -> [2001:db8::2]:5353");
+        let fl = Flow {
+            switch: "s".into(),
+            in_port: 0,
+            key,
+            verdict: Some(Verdict::Allow),
+            in_dev: Some("up0".into()),
+            ..Default::default()
+        };
+        assert_eq!(
+            fl.text(),
+            "in up0 udp [2001:db8::1]:53 -> [2001:db8::2]:5353 allow"
+        );
+        assert_eq!(secs(0), "0.0s");
+        assert_eq!(secs(999), "0.9s");
+        assert_eq!(secs(7_200_000), "7200.0s");
+        let e = decode_flow(&parse_attrs(&stra(f::SWITCH, "s")).unwrap()).unwrap_err();
+        assert!(e.0.contains("flow in-port attribute missing"), "{e}");
+    }
+
+    pub fn explain_fixture() -> Vec<u8> {
+        use crate::codec::{explain_attr as x, explain_step_attr as s};
+        [
+            stra(x::SWITCH, "sw0"),
+            u32a(x::PORT, 1),
+            u32a(x::DIRECTION, 0),
+            u32a(x::VERDICT, 1),
+            nest(
+                x::STEP,
+                &[
+                    u32a(s::PORT, 1),
+                    u32a(s::DIRECTION, 0),
+                    stra(s::LAYER, "acl"),
+                    u32a(s::RULE_ID, 10),
+                    u32a(s::VERDICT, 0),
+                ],
+            ),
+            nest(
+                x::STEP,
+                &[
+                    u32a(s::PORT, 2),
+                    u32a(s::DIRECTION, 1),
+                    stra(s::LAYER, "web"),
+                    u32a(s::RULE_ID, 0),
+                    u32a(s::VERDICT, 1),
+                ],
+            ),
+        ]
+        .concat()
+    }
+
+    #[test]
+    fn decode_explain_and_text() {
+        let mut e = decode_explain(&parse_attrs(&explain_fixture()).unwrap()).unwrap();
+        assert_eq!(e.steps.len(), 2);
+        assert_eq!(e.verdict, Some(Verdict::Deny));
+        assert_eq!(
+            e.text(),
+            "port port-id 1 out layer acl rule 10 allow\n\
+             port port-id 2 in layer web default deny\n\
+             verdict deny\n"
+        );
+        e.name_ports(|id| Some(format!("vm{id}")));
+        assert_eq!(
+            e.text(),
+            "port vm1 out layer acl rule 10 allow\nport vm2 in layer web default deny\nverdict deny\n"
+        );
+        let j = e.to_json();
+        assert_eq!(j["dev"], "vm1");
+        assert_eq!(j["verdict"], "deny");
+        assert_eq!(j["steps"][0]["layer"], "acl");
+        assert_eq!(j["steps"][0]["rule_id"], 10);
+        assert_eq!(j["steps"][1]["dev"], "vm2");
+        assert_eq!(j["steps"][1]["direction"], "in");
+        // allowed, with an output port; no steps (ports without layers)
+        let e = Explain {
+            verdict: Some(Verdict::Allow),
+            out_port: Some(2),
+            out_dev: Some("vm2".into()),
+            ..Default::default()
+        };
+        assert_eq!(e.text(), "verdict allow out-port vm2\n");
+        let e = Explain::default();
+        assert_eq!(e.text(), "verdict unknown\n");
+    }
+}

@@ -1000,3 +1000,715 @@ impl Rule {
         Value::Object(o)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::codec::wire::*;
+    use crate::codec::{attrs_to_bytes, parse_attrs};
+    use std::net::{Ipv4Addr, Ipv6Addr};
+
+    fn words(s: &str) -> Vec<String> {
+        s.split_whitespace().map(str::to_string).collect()
+    }
+
+    fn add(s: &str) -> RuleArgs {
+        parse_rule_args(&words(s), false)
+            .unwrap_or_else(|e| panic!("{s}: {e}"))
+            .expect("not help")
+    }
+
+    fn add_err(s: &str) -> String {
+        match parse_rule_args(&words(s), false) {
+            Err(e) => e,
+            Ok(r) => panic!("{s}: expected an error, got {r:?}"),
+        }
+    }
+
+    fn cond(s: &str) -> Match {
+        add(&format!("id 1 {s} action allow"))
+            .matches
+            .expect("conditions")
+    }
+
+    // -- value parsers ------------------------------------------------------
+
+    #[test]
+    fn numbers() {
+        assert_eq!(parse_u64("0"), Some(0));
+        assert_eq!(parse_u64("0x1f"), Some(31));
+        assert_eq!(parse_u64("0X1F"), Some(31));
+        assert_eq!(parse_u64("0x"), None);
+        assert_eq!(parse_u64("-1"), None);
+        assert_eq!(parse_u64("+1"), None);
+        assert_eq!(parse_u64("1e3"), None);
+        assert_eq!(parse_u64(""), None);
+        assert_eq!(parse_num("vlan", "4095", 0, 4095), Ok(4095));
+        assert_eq!(
+            parse_num("vlan", "4096", 0, 4095),
+            Err("invalid vlan \"4096\" (expected a number 0-4095)".into())
+        );
+    }
+
+    #[test]
+    fn id_lists() {
+        assert_eq!(parse_id_list("10"), Ok(vec![10]));
+        assert_eq!(
+            parse_id_list("10,12,100-103"),
+            Ok(vec![10, 12, 100, 101, 102, 103])
+        );
+        assert_eq!(parse_id_list("5-5"), Ok(vec![5]));
+        assert_eq!(parse_id_list("0x10"), Ok(vec![16]));
+        assert_eq!(parse_id_list("1-16384").unwrap().len(), 16384);
+        assert_eq!(parse_id_list("4294967295"), Ok(vec![u32::MAX]));
+        for bad in [
+            "",
+            "0",
+            "1,,2",
+            ",1",
+            "1,",
+            "5-3",
+            "a",
+            "1-",
+            "-1",
+            "1-2-3",
+            "4294967296",
+        ] {
+            assert!(parse_id_list(bad).is_err(), "{bad:?}");
+        }
+        assert_eq!(
+            parse_id_list("5-3").unwrap_err(),
+            "invalid rule id range \"5-3\" (the first number is larger)"
+        );
+        let e = parse_id_list("1-4294967295").unwrap_err();
+        assert!(e.contains("more than 1048576 ids"), "{e}");
+        assert_eq!(parse_id_list("1-1048576").unwrap().len(), MAX_RULES);
+        assert!(parse_id_list("1-1048576,7").is_err());
+    }
+
+    #[test]
+    fn prefixes() {
+        let v4 = |a, b, c, d| IpAddr::V4(Ipv4Addr::new(a, b, c, d));
+        assert_eq!(parse_prefix("x", "10.0.0.1"), Ok((v4(10, 0, 0, 1), None)));
+        assert_eq!(
+            parse_prefix("x", "10.0.0.0/8"),
+            Ok((v4(10, 0, 0, 0), Some(8)))
+        );
+        assert_eq!(
+            parse_prefix("x", "0.0.0.0/0"),
+            Ok((v4(0, 0, 0, 0), Some(0)))
+        );
+        assert_eq!(
+            parse_prefix("x", "10.0.0.1/32"),
+            Ok((v4(10, 0, 0, 1), Some(32)))
+        );
+        let v6: IpAddr = "2001:db8::".parse().unwrap();
+        assert_eq!(parse_prefix("x", "2001:db8::/32"), Ok((v6, Some(32))));
+        assert_eq!(parse_prefix("x", "2001:db8::/128"), Ok((v6, Some(128))));
+        for bad in [
+            "10.0.0.1/33",
+            "2001:db8::/129",
+            "10.0.0",
+            "10.0.0.1/",
+            "/8",
+            "x",
+            "[::1]",
+            "10.0.0.1/-1",
+        ] {
+            assert!(parse_prefix("src-ip", bad).is_err(), "{bad}");
+        }
+        assert_eq!(
+            parse_prefix("src-ip", "10.0.0").unwrap_err(),
+            "invalid src-ip \"10.0.0\" (expected ADDR or ADDR/PLEN, IPv4 or IPv6)"
+        );
+    }
+
+    #[test]
+    fn ethertypes_and_protocols() {
+        assert_eq!(parse_ethertype("ipv4"), Ok(0x0800));
+        assert_eq!(parse_ethertype("ipv6"), Ok(0x86dd));
+        assert_eq!(parse_ethertype("arp"), Ok(0x0806));
+        assert_eq!(parse_ethertype("0x88cc"), Ok(0x88cc));
+        assert_eq!(parse_ethertype("2048"), Ok(0x0800));
+        assert!(parse_ethertype("0x10000").is_err());
+        assert!(parse_ethertype("IPV4").is_err());
+        assert_eq!(ethertype_name(0x0800), "ipv4");
+        assert_eq!(ethertype_name(0x88cc), "0x88cc");
+        for (n, v) in [
+            ("tcp", 6),
+            ("udp", 17),
+            ("icmp", 1),
+            ("icmpv6", 58),
+            ("sctp", 132),
+        ] {
+            assert_eq!(parse_proto(n), Ok(v));
+            assert_eq!(proto_name(v), n);
+        }
+        assert_eq!(parse_proto("47"), Ok(47));
+        assert_eq!(proto_name(47), "47");
+        assert!(parse_proto("256").is_err());
+        assert!(parse_proto("gre").is_err());
+    }
+
+    #[test]
+    fn tcp_flag_forms() {
+        assert_eq!(parse_tcp_flags("+syn-ack"), Ok((0x002, 0x012)));
+        assert_eq!(parse_tcp_flags("+syn"), Ok((0x002, 0x002)));
+        assert_eq!(parse_tcp_flags("-rst"), Ok((0, 0x004)));
+        assert_eq!(
+            parse_tcp_flags("+fin+syn+rst+psh+ack+urg+ece+cwr+ns"),
+            Ok((0x1ff, 0x1ff))
+        );
+        assert_eq!(parse_tcp_flags("-ns-cwr"), Ok((0, 0x180)));
+        assert_eq!(parse_tcp_flags("syn,ack"), Ok((0x012, 0x012)));
+        assert_eq!(parse_tcp_flags("fin"), Ok((0x001, 0x001)));
+        assert_eq!(parse_tcp_flags("0x2/0x12"), Ok((0x002, 0x012)));
+        assert_eq!(parse_tcp_flags("0x12"), Ok((0x012, 0x012)));
+        assert_eq!(parse_tcp_flags("18/0x1ff"), Ok((0x012, 0x1ff)));
+        for bad in [
+            "",
+            "+",
+            "+syn+syn",
+            "+syn-syn",
+            "+bogus",
+            "syn,",
+            "SYN",
+            "0x200",
+            "0x2/0x200",
+            "+syn,ack",
+        ] {
+            assert!(parse_tcp_flags(bad).is_err(), "{bad:?}");
+        }
+        assert!(parse_tcp_flags("+bogus")
+            .unwrap_err()
+            .contains("fin syn rst psh ack urg ece cwr ns"));
+        assert_eq!(tcp_flags_text(0x002, 0x012), "+syn-ack");
+        assert_eq!(
+            tcp_flags_text(0x1ff, 0x1ff),
+            "+fin+syn+rst+psh+ack+urg+ece+cwr+ns"
+        );
+        assert_eq!(tcp_flags_text(0, 0x004), "-rst");
+        assert_eq!(tcp_flags_text(0x012, 0x002), "0x012/0x002");
+        assert_eq!(tcp_flag_list(0x012), "syn,ack");
+        assert_eq!(tcp_flag_list(0), "");
+        // text form reads back
+        for (f, m) in [(0x002, 0x012), (0x100, 0x101), (0, 0x1ff), (0x3, 0x7)] {
+            assert_eq!(parse_tcp_flags(&tcp_flags_text(f, m)), Ok((f, m)));
+        }
+    }
+
+    // -- the rule grammar ---------------------------------------------------
+
+    #[test]
+    fn minimal_rules() {
+        assert_eq!(
+            add("id 10 action allow"),
+            RuleArgs {
+                id: 10,
+                priority: None,
+                matches: None,
+                actions: Some(vec![ActionType::Allow]),
+            }
+        );
+        assert_eq!(add("id 10 deny").actions, Some(vec![ActionType::Deny]));
+        assert_eq!(
+            add("action deny count id 3").actions,
+            Some(vec![ActionType::Deny, ActionType::Count])
+        );
+        assert_eq!(
+            add("id 3 action count allow").actions,
+            Some(vec![ActionType::Allow, ActionType::Count])
+        );
+        assert_eq!(
+            add("id 3 count action deny").actions,
+            Some(vec![ActionType::Deny, ActionType::Count])
+        );
+        assert_eq!(
+            add("id 3 deny count").actions,
+            Some(vec![ActionType::Deny, ActionType::Count])
+        );
+        assert_eq!(add("id 3 prio 7 allow").priority, Some(7));
+        assert_eq!(add("id 3 priority 0 allow").priority, Some(0));
+        assert_eq!(add("id 3 any allow").matches, Some(Match::default()));
+        assert_eq!(parse_rule_args(&words("id 1 help"), false), Ok(None));
+        assert_eq!(parse_rule_args(&words("-h"), false), Ok(None));
+    }
+
+    #[test]
+    fn every_condition() {
+        let m = cond(
+            "in-port vm1 out-port vm2 src-mac 02:00:00:00:00:01 \
+             dst-mac 02:00:00:00:00:00/ff:ff:ff:00:00:00 ethertype ipv4 vlan 100 \
+             src-ip 10.0.0.0/8 dst-ip 10.1.2.3 proto tcp src-port 1024-65535 dst-port 80 \
+             dscp 46 tcp-flags +syn-ack",
+        );
+        assert_eq!(
+            m,
+            Match {
+                in_port: Some(PortSel::Dev("vm1".into())),
+                out_port: Some(PortSel::Dev("vm2".into())),
+                src_mac: Some((Mac([2, 0, 0, 0, 0, 1]), None)),
+                dst_mac: Some((
+                    Mac([2, 0, 0, 0, 0, 0]),
+                    Some(Mac([0xff, 0xff, 0xff, 0, 0, 0]))
+                )),
+                ethertype: Some(0x0800),
+                vlan: Some(100),
+                src_ip: Some((IpAddr::V4(Ipv4Addr::new(10, 0, 0, 0)), Some(8))),
+                dst_ip: Some((IpAddr::V4(Ipv4Addr::new(10, 1, 2, 3)), None)),
+                proto: Some(6),
+                src_port: Some((1024, Some(65535))),
+                dst_port: Some((80, None)),
+                tos: Some((46 << 2, Some(0xfc))),
+                tcp_flags: Some((0x002, Some(0x012))),
+            }
+        );
+        assert_eq!(cond("tos 0x10").tos, Some((0x10, None)));
+        assert_eq!(cond("tos 16/0xfc").tos, Some((0x10, Some(0xfc))));
+        assert_eq!(cond("in-port-id 3").in_port, Some(PortSel::Id(3)));
+        assert_eq!(cond("out-port-id 0").out_port, Some(PortSel::Id(0)));
+        let m = cond("proto icmp icmp-type 8 icmp-code 0");
+        assert_eq!((m.src_port, m.dst_port), (Some((8, None)), Some((0, None))));
+        let m = cond("src-ip 2001:db8::/32 dst-ip 2001:db8::1 ethertype ipv6");
+        assert_eq!(m.src_ip, Some(("2001:db8::".parse().unwrap(), Some(32))));
+        assert_eq!(
+            m.dst_ip,
+            Some((
+                IpAddr::V6(Ipv6Addr::new(0x2001, 0xdb8, 0, 0, 0, 0, 0, 1)),
+                None
+            ))
+        );
+        assert_eq!(cond("ethertype arp").ethertype, Some(0x0806));
+        assert_eq!(cond("vlan 0").vlan, Some(0));
+        assert_eq!(cond("src-port 0-0").src_port, Some((0, Some(0))));
+    }
+
+    #[test]
+    fn grammar_errors() {
+        for (args, msg) in [
+            ("action allow", "\"id N\" is required"),
+            ("id 1", "\"action allow\" or \"action deny\" is required"),
+            ("id 1 count", "count needs allow or deny"),
+            ("id 1 allow deny", "one of allow or deny, not both"),
+            ("id 1 allow allow", "action \"allow\" given more than once"),
+            ("id 1 action", "\"action\" needs allow, deny or count"),
+            ("id 1 action drop", "\"action\" needs allow, deny or count"),
+            ("id 0 allow", "invalid rule id \"0\""),
+            ("id x allow", "invalid rule id \"x\""),
+            ("id 1 id 2 allow", "\"id\" given more than once"),
+            (
+                "id 1 prio 1 priority 2 allow",
+                "\"prio\" given more than once",
+            ),
+            ("id 1 prio -1 allow", "invalid priority \"-1\""),
+            (
+                "id 1 vlan 4096 allow",
+                "invalid vlan \"4096\" (expected a number 0-4095)",
+            ),
+            ("id 1 vlan", "\"vlan\" needs a value"),
+            (
+                "id 1 src-mac 02:00:00:00:00 allow",
+                "invalid MAC address \"02:00:00:00:00\"",
+            ),
+            (
+                "id 1 dst-mac 02:00:00:00:00:01/ff allow",
+                "invalid MAC address \"ff\"",
+            ),
+            (
+                "id 1 src-ip 10.0.0.1/40 allow",
+                "invalid src-ip prefix length \"40\"",
+            ),
+            ("id 1 dst-ip nope allow", "invalid dst-ip \"nope\""),
+            (
+                "id 1 src-ip 10.0.0.1 dst-ip ::1 allow",
+                "both be IPv4 or both IPv6",
+            ),
+            (
+                "id 1 ethertype ipv6 src-ip 10.0.0.1 allow",
+                "ethertype ipv6 contradicts an IPv4 address",
+            ),
+            (
+                "id 1 ethertype arp dst-ip ::1 allow",
+                "ethertype arp contradicts an IPv6 address",
+            ),
+            ("id 1 proto ggp allow", "invalid protocol \"ggp\""),
+            ("id 1 src-port 70000 allow", "invalid src-port \"70000\""),
+            (
+                "id 1 dst-port 90-80 allow",
+                "invalid dst-port range \"90-80\"",
+            ),
+            ("id 1 dst-port 80- allow", "invalid dst-port \"\""),
+            ("id 1 icmp-type 256 allow", "invalid icmp-type \"256\""),
+            (
+                "id 1 src-port 1 icmp-type 3 allow",
+                "\"icmp-type/src-port\" given more than once",
+            ),
+            (
+                "id 1 dscp 64 allow",
+                "invalid dscp \"64\" (expected a number 0-63)",
+            ),
+            (
+                "id 1 dscp 1 tos 4 allow",
+                "\"dscp/tos\" given more than once",
+            ),
+            ("id 1 tos 256 allow", "invalid tos \"256\""),
+            ("id 1 tos 1/0x100 allow", "invalid tos mask \"0x100\""),
+            (
+                "id 1 tcp-flags +bogus allow",
+                "invalid tcp-flags \"+bogus\"",
+            ),
+            (
+                "id 1 in-port a in-port b allow",
+                "\"in-port\" given more than once",
+            ),
+            (
+                "id 1 in-port a in-port-id 2 allow",
+                "\"in-port\" given more than once",
+            ),
+            (
+                "id 1 any proto tcp allow",
+                "\"any\" cannot be combined with conditions",
+            ),
+            ("id 1 frob 3 allow", "unknown argument \"frob\""),
+        ] {
+            let e = add_err(args);
+            assert!(e.contains(msg), "{args}: {e}");
+        }
+        let e = add_err("id 1 frob 3 allow");
+        assert!(e.contains("in-port out-port"), "{e}");
+    }
+
+    #[test]
+    fn change_takes_parts() {
+        let c = |s: &str| parse_rule_args(&words(s), true).unwrap().unwrap();
+        assert_eq!(
+            c("id 5 prio 9"),
+            RuleArgs {
+                id: 5,
+                priority: Some(9),
+                matches: None,
+                actions: None
+            }
+        );
+        assert_eq!(c("id 5 any").matches, Some(Match::default()));
+        assert_eq!(c("id 5 deny").actions, Some(vec![ActionType::Deny]));
+        assert_eq!(c("id 5 proto udp").matches.unwrap().proto, Some(17));
+        assert!(parse_rule_args(&words("id 5 count"), true).is_err());
+    }
+
+    #[test]
+    fn text_reads_back() {
+        for s in [
+            "any",
+            "in-port vm1 out-port vm2",
+            "in-port-id 4",
+            "src-mac 02:00:00:00:00:01 dst-mac 02:00:00:00:00:00/ff:ff:ff:00:00:00",
+            "ethertype arp vlan 5",
+            "ethertype 0x88cc",
+            "src-ip 10.0.0.0/8 dst-ip 10.1.2.3",
+            "src-ip 2001:db8::/32 dst-ip 2001:db8::1",
+            "proto tcp src-port 1024-65535 dst-port 80",
+            "proto udp dst-port 53",
+            "proto icmp icmp-type 8 icmp-code 0",
+            "proto icmpv6 icmp-type 128",
+            "proto 47",
+            "dscp 46",
+            "tos 0x10",
+            "tos 0x10/0xf0",
+            "proto tcp tcp-flags +syn-ack",
+        ] {
+            let m = if s == "any" {
+                Match::default()
+            } else {
+                cond(s)
+            };
+            assert_eq!(m.to_string(), s, "text of {s}");
+            if s != "any" {
+                assert_eq!(cond(&m.to_string()), m, "{s}");
+            }
+        }
+        // forms that print differently but mean the same
+        assert_eq!(cond("src-ip 10.0.0.1/32").to_string(), "src-ip 10.0.0.1");
+        assert_eq!(
+            cond("src-mac 02:00:00:00:00:01/ff:ff:ff:ff:ff:ff").to_string(),
+            "src-mac 02:00:00:00:00:01"
+        );
+        assert_eq!(cond("dst-port 80-80").to_string(), "dst-port 80");
+        assert_eq!(cond("tos 16/0xfc").to_string(), "dscp 4");
+        assert_eq!(cond("tcp-flags syn,ack").to_string(), "tcp-flags +syn+ack");
+        assert_eq!(cond("ethertype 2048").to_string(), "ethertype ipv4");
+    }
+
+    // -- encoding -----------------------------------------------------------
+
+    #[test]
+    fn encode_every_condition_bytes() {
+        let mut r = add(
+            "id 10 prio 100 in-port vm1 out-port vm2 src-mac 02:00:00:00:00:01 \
+             dst-mac 02:00:00:00:00:00/ff:ff:ff:00:00:00 ethertype ipv4 vlan 100 \
+             src-ip 10.0.0.0/8 dst-ip 10.1.2.3 proto tcp src-port 1024-65535 dst-port 80 \
+             dscp 46 tcp-flags +syn-ack action allow count",
+        );
+        // unresolved devices cannot be encoded
+        assert_eq!(encode_rule("sw0", &r).unwrap_err(), "port vm1 not resolved");
+        r.matches
+            .as_mut()
+            .unwrap()
+            .resolve_ports(|d| Ok::<u32, ()>(if d == "vm1" { 1 } else { 2 }))
+            .unwrap();
+        let got = attrs_to_bytes(&encode_rule("sw0", &r).unwrap());
+        use crate::codec::{
+            action_attr as a, actions_attr as al, match_attr as m, rule_attr as ra,
+        };
+        let want = [
+            stra(ra::SWITCH, "sw0"),
+            u32a(ra::ID, 10),
+            u32a(ra::PRIORITY, 100),
+            nest(
+                ra::MATCH,
+                &[
+                    u32a(m::IN_PORT, 1),
+                    u32a(m::OUT_PORT, 2),
+                    nla(m::SRC_MAC, &[2, 0, 0, 0, 0, 1]),
+                    nla(m::DST_MAC, &[2, 0, 0, 0, 0, 0]),
+                    nla(m::DST_MAC_MASK, &[0xff, 0xff, 0xff, 0, 0, 0]),
+                    u16a(m::ETHERTYPE, 0x0800),
+                    u16a(m::VLAN_ID, 100),
+                    nla(m::SRC_IP, &[10, 0, 0, 0]),
+                    u8a(m::SRC_PLEN, 8),
+                    nla(m::DST_IP, &[10, 1, 2, 3]),
+                    u8a(m::IP_PROTO, 6),
+                    u16a(m::SRC_PORT_MIN, 1024),
+                    u16a(m::SRC_PORT_MAX, 65535),
+                    u16a(m::DST_PORT_MIN, 80),
+                    u8a(m::TOS, 184),
+                    u8a(m::TOS_MASK, 0xfc),
+                    u16a(m::TCP_FLAGS, 0x002),
+                    u16a(m::TCP_FLAGS_MASK, 0x012),
+                ],
+            ),
+            nest(
+                ra::ACTIONS,
+                &[
+                    nest(al::ACTION, &[u32a(a::TYPE, 0)]),
+                    nest(al::ACTION, &[u32a(a::TYPE, 2)]),
+                ],
+            ),
+        ]
+        .concat();
+        assert_eq!(got, want);
+        // spot-check raw numbers: the match nest is type 4 | NLA_F_NESTED
+        // after switch (8 bytes), id (8) and priority (8)
+        assert_eq!(&got[26..28], &(4u16 | 0x8000).to_ne_bytes());
+        // a typed VALUE/MASK keeps only the bits of the mask
+        assert_eq!(cond("tcp-flags 0x012/0x002").to_string(), "tcp-flags +syn");
+    }
+
+    #[test]
+    fn encode_ipv6_and_masks() {
+        let r = add("id 7 src-ip 2001:db8::/32 dst-ip ::1 src-mac 02:00:00:00:00:01/ff:ff:ff:ff:ff:00 tos 1/3 deny");
+        let got = attrs_to_bytes(&encode_rule("s", &r).unwrap());
+        use crate::codec::{
+            action_attr as a, actions_attr as al, match_attr as m, rule_attr as ra,
+        };
+        let mut v6 = [0u8; 16];
+        v6[..4].copy_from_slice(&[0x20, 0x01, 0x0d, 0xb8]);
+        let mut lo = [0u8; 16];
+        lo[15] = 1;
+        let want = [
+            stra(ra::SWITCH, "s"),
+            u32a(ra::ID, 7),
+            nest(
+                ra::MATCH,
+                &[
+                    nla(m::SRC_MAC, &[2, 0, 0, 0, 0, 1]),
+                    nla(m::SRC_MAC_MASK, &[0xff, 0xff, 0xff, 0xff, 0xff, 0]),
+                    nla(m::SRC_IP, &v6),
+                    u8a(m::SRC_PLEN, 32),
+                    nla(m::DST_IP, &lo),
+                    u8a(m::TOS, 1),
+                    u8a(m::TOS_MASK, 3),
+                ],
+            ),
+            nest(ra::ACTIONS, &[nest(al::ACTION, &[u32a(a::TYPE, 1)])]),
+        ]
+        .concat();
+        assert_eq!(got, want);
+        // single port: only the min attribute; tcp-flags always with a mask
+        let r = add("id 1 proto udp src-port 53 tcp-flags syn allow");
+        let got = attrs_to_bytes(&encode_rule("s", &r).unwrap());
+        let want_match = nest(
+            ra::MATCH,
+            &[
+                u8a(m::IP_PROTO, 17),
+                u16a(m::SRC_PORT_MIN, 53),
+                u16a(m::TCP_FLAGS, 2),
+                u16a(m::TCP_FLAGS_MASK, 2),
+            ],
+        );
+        assert!(got
+            .windows(want_match.len())
+            .any(|w| w == want_match.as_slice()));
+    }
+
+    #[test]
+    fn encode_change_and_keys() {
+        use crate::codec::{match_attr as m, rule_attr as ra};
+        let r = parse_rule_args(&words("id 5 prio 9"), true)
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            attrs_to_bytes(&encode_rule("sw0", &r).unwrap()),
+            [
+                stra(ra::SWITCH, "sw0"),
+                u32a(ra::ID, 5),
+                u32a(ra::PRIORITY, 9)
+            ]
+            .concat()
+        );
+        // `any`: an empty match nest replaces the conditions
+        let r = parse_rule_args(&words("id 5 any"), true).unwrap().unwrap();
+        assert_eq!(
+            attrs_to_bytes(&encode_rule("sw0", &r).unwrap()),
+            [
+                stra(ra::SWITCH, "sw0"),
+                u32a(ra::ID, 5),
+                nest(ra::MATCH, &[])
+            ]
+            .concat()
+        );
+        let _ = m::IN_PORT;
+        assert_eq!(
+            attrs_to_bytes(&encode_rule_key("sw0", Some(3), None)),
+            [stra(ra::SWITCH, "sw0"), u32a(ra::ID, 3)].concat()
+        );
+        assert_eq!(
+            attrs_to_bytes(&encode_rule_key("sw0", None, Some("acl"))),
+            [stra(ra::SWITCH, "sw0"), stra(ra::LAYER, "acl")].concat()
+        );
+        assert_eq!(
+            attrs_to_bytes(&encode_rule_key("sw0", None, None)),
+            stra(ra::SWITCH, "sw0")
+        );
+    }
+
+    // -- decoding -----------------------------------------------------------
+
+    pub fn rule_fixture_bytes() -> Vec<u8> {
+        use crate::codec::{
+            action_attr as a, actions_attr as al, match_attr as m, rule_attr as ra,
+        };
+        [
+            stra(ra::SWITCH, "sw0"),
+            u32a(ra::ID, 10),
+            u32a(ra::PRIORITY, 100),
+            nest(
+                ra::MATCH,
+                &[
+                    u32a(m::IN_PORT, 1),
+                    u8a(m::IP_PROTO, 6),
+                    u16a(m::DST_PORT_MIN, 80),
+                    u16a(m::DST_PORT_MAX, 90),
+                    u16a(m::TCP_FLAGS, 2),
+                    u16a(m::TCP_FLAGS_MASK, 0x12),
+                ],
+            ),
+            nest(
+                ra::ACTIONS,
+                &[
+                    nest(al::ACTION, &[u32a(a::TYPE, 0)]),
+                    nest(al::ACTION, &[u32a(a::TYPE, 2)]),
+                ],
+            ),
+            nla(ra::MATCHES, &3u64.to_ne_bytes()),
+            nla(ra::PACKETS, &10u32.to_ne_bytes()),
+            nla(ra::BYTES, &1000u64.to_ne_bytes()),
+            u32a(ra::REFS, 2),
+            stra(ra::LAYER, "acl"),
+            u32a(ra::DIRECTION, 1),
+            u32a(99, 5), // unknown: ignored
+        ]
+        .concat()
+    }
+
+    #[test]
+    fn decode_rule_fixture() {
+        let r = decode_rule(&parse_attrs(&rule_fixture_bytes()).unwrap()).unwrap();
+        assert_eq!(r.switch, "sw0");
+        assert_eq!(r.id, 10);
+        assert_eq!(r.priority, Some(100));
+        assert_eq!(r.matches_.in_port, Some(PortSel::Id(1)));
+        assert_eq!(r.matches_.dst_port, Some((80, Some(90))));
+        assert_eq!(r.matches_.tcp_flags, Some((2, Some(0x12))));
+        assert_eq!(r.actions, vec![ActionType::Allow, ActionType::Count]);
+        assert_eq!(
+            (r.n_matches, r.packets, r.bytes, r.refs),
+            (Some(3), Some(10), Some(1000), Some(2))
+        );
+        assert_eq!(r.layer.as_deref(), Some("acl"));
+        assert_eq!(r.direction, Some(Direction::In));
+        assert_eq!(
+            r.matches_.to_string(),
+            "in-port-id 1 proto tcp dst-port 80-90 tcp-flags +syn-ack"
+        );
+        let mut m = r.matches_.clone();
+        m.name_ports(|id| (id == 1).then(|| "vm1".to_string()));
+        assert_eq!(
+            m.to_string(),
+            "in-port vm1 proto tcp dst-port 80-90 tcp-flags +syn-ack"
+        );
+        assert_eq!(r.actions_text(), "action allow count");
+    }
+
+    #[test]
+    fn decode_rule_errors_and_odd_values() {
+        use crate::codec::{match_attr as m, rule_attr as ra};
+        let e = decode_rule(&parse_attrs(&u32a(ra::ID, 1)).unwrap()).unwrap_err();
+        assert!(e.0.contains("rule switch attribute missing"), "{e}");
+        let e = decode_rule(&parse_attrs(&stra(ra::SWITCH, "s")).unwrap()).unwrap_err();
+        assert!(e.0.contains("rule id attribute missing"), "{e}");
+        let b = [
+            stra(ra::SWITCH, "s"),
+            u32a(ra::ID, 1),
+            nest(ra::MATCH, &[nla(m::SRC_IP, &[1, 2, 3])]),
+        ]
+        .concat();
+        let e = decode_rule(&parse_attrs(&b).unwrap()).unwrap_err();
+        assert!(e.0.contains("address of 3 bytes"), "{e}");
+        // an unknown action type from a newer kernel is shown as a number
+        let b = [
+            stra(ra::SWITCH, "s"),
+            u32a(ra::ID, 1),
+            nest(ra::ACTIONS, &[nest(1, &[u32a(1, 9)])]),
+        ]
+        .concat();
+        let r = decode_rule(&parse_attrs(&b).unwrap()).unwrap();
+        assert_eq!(r.actions, vec![ActionType::Other(9)]);
+        assert_eq!(r.actions_text(), "action 9");
+        assert_eq!(r.matches_.to_string(), "any");
+    }
+
+    #[test]
+    fn rule_json() {
+        let r = decode_rule(&parse_attrs(&rule_fixture_bytes()).unwrap()).unwrap();
+        let v = r.to_json();
+        assert_eq!(v["id"], 10);
+        assert_eq!(v["priority"], 100);
+        assert_eq!(v["match"]["in_port"], 1);
+        assert_eq!(v["match"]["ip_proto"], 6);
+        assert_eq!(v["match"]["dst_port_min"], 80);
+        assert_eq!(v["match"]["dst_port_max"], 90);
+        assert_eq!(v["match"]["tcp_flags_mask"], 0x12);
+        assert_eq!(v["actions"], json!(["allow", "count"]));
+        assert_eq!(v["matches"], 3);
+        assert_eq!(v["refs"], 2);
+        assert_eq!(v["layer"], "acl");
+        assert_eq!(v["direction"], "in");
+        let m = cond("src-ip 10.0.0.0/8 src-mac 02:00:00:00:00:01/ff:ff:ff:00:00:00 in-port vm1");
+        let j = m.to_json();
+        assert_eq!(j["src_ip"], "10.0.0.0");
+        assert_eq!(j["src_plen"], 8);
+        assert_eq!(j["src_mac_mask"], "ff:ff:ff:00:00:00");
+        assert_eq!(j["in_port_dev"], "vm1");
+    }
+}
