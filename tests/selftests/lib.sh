@@ -635,3 +635,203 @@ check_dmesg() {
 		log_test 0 "no kernel splat in dmesg"
 	fi
 }
+
+# ---------------------------------------------------------------- policy tests (issue 3)
+#
+# The traffic agent: one vflow_agent.py process per test (a bash coprocess living in $HV) that
+# sends and receives UDP/TCP/ICMP and raw frames in the VM namespaces and reads vflowctl JSON
+# (counters, flows, explain) without a process start per check. See vflow_agent.py for the
+# commands; every command answers one line "OK <result>" or "ERR <message>".
+
+AGENT_PID=
+AGENT_REPLY=
+
+# agent_start: start the agent in $HV (after topo_create); bails out if it does not answer.
+agent_start() {
+	coproc AGENT { exec "$PYTHON" "$LIB_DIR/vflow_agent.py" --home "$HV" --vflowctl "$VFLOWCTL" \
+		2>"$TMPD/agent.err"; }
+	# shellcheck disable=SC2154 # set by coproc
+	BG_PIDS+=("$AGENT_PID")
+	agent hello || ktap_bail_out "the traffic agent does not answer: $AGENT_REPLY"
+}
+
+# agent CMD ARGS...: one agent command; the result (without "OK ") is left in AGENT_REPLY.
+# Returns 0 on OK, 1 on ERR (message in AGENT_REPLY), 2 when the agent is gone.
+agent() {
+	local fdw=${AGENT[1]:-} fdr=${AGENT[0]:-}
+	if [ -z "$fdw" ] || [ -z "$fdr" ] || ! printf '%s\n' "$*" 1>&"$fdw" 2>/dev/null; then
+		AGENT_REPLY="the agent is gone: $(tail -5 "$TMPD/agent.err" 2>/dev/null)"
+		return 2
+	fi
+	if ! IFS= read -r -t "${AGENT_TIMEOUT:-180}" AGENT_REPLY <&"$fdr"; then
+		AGENT_REPLY="no reply from the agent to '$*': $(tail -5 "$TMPD/agent.err" 2>/dev/null)"
+		return 2
+	fi
+	case $AGENT_REPLY in
+	OK) AGENT_REPLY= ;;
+	"OK "*) AGENT_REPLY=${AGENT_REPLY#OK } ;;
+	"ERR "*) AGENT_REPLY=${AGENT_REPLY#ERR }; return 1 ;;
+	*) return 2 ;;
+	esac
+	return 0
+}
+
+# check_agent DESCRIPTION EXPECTED CMD ARGS...: the agent's result equals EXPECTED.
+check_agent() {
+	local desc=$1 want=$2
+	shift 2
+	if agent "$@" && [ "$AGENT_REPLY" = "$want" ]; then
+		log_test 0 "$desc"
+	else
+		diag "agent $*"
+		diag "expected '$want', got '$AGENT_REPLY'"
+		log_test 1 "$desc"
+	fi
+}
+
+# check_agent_re DESCRIPTION ERE CMD ARGS...: the agent's result matches ERE.
+check_agent_re() {
+	local desc=$1 re=$2
+	shift 2
+	if agent "$@" && [[ "$AGENT_REPLY" =~ $re ]]; then
+		log_test 0 "$desc"
+	else
+		diag "agent $*"
+		diag "expected /$re/, got '$AGENT_REPLY'"
+		log_test 1 "$desc"
+	fi
+}
+
+# snap KEY port DEV | switch NAME | rule SWITCH ID | layer SWITCH NAME: store a counter snapshot
+# in the agent (a failure is reported by the checks that use it).
+snap() {
+	agent snap "$@" || diag "snapshot $*: $AGENT_REPLY"
+}
+
+# check_cnt DESCRIPTION KEY1 KEY2 FIELD OP N: the counter FIELD grew from snapshot KEY1 to KEY2
+# by OP N, where OP is eq, ge or le.
+check_cnt() {
+	local desc=$1 k1=$2 k2=$3 f=$4 op=$5 n=$6 d ok=1
+	if agent delta "$k1" "$k2" "$f"; then
+		d=$AGENT_REPLY
+		case $op in
+		eq) [ "$d" -eq "$n" ] && ok=0 ;;
+		ge) [ "$d" -ge "$n" ] && ok=0 ;;
+		le) [ "$d" -le "$n" ] && ok=0 ;;
+		esac
+		[ $ok = 0 ] || diag "$f grew by $d, wanted $op $n"
+	else
+		diag "$f: $AGENT_REPLY"
+	fi
+	log_test $ok "$desc"
+}
+
+# check_val DESCRIPTION KEY FIELD OP N: field FIELD of snapshot KEY is OP N (eq, ge, le; eq also
+# compares strings).
+check_val() {
+	local desc=$1 key=$2 f=$3 op=$4 n=$5 ok=1
+	if agent get "$key" "$f"; then
+		case $op in
+		eq) [ "$AGENT_REPLY" = "$n" ] && ok=0 ;;
+		ge) is_uint "$AGENT_REPLY" && [ "$AGENT_REPLY" -ge "$n" ] && ok=0 ;;
+		le) is_uint "$AGENT_REPLY" && [ "$AGENT_REPLY" -le "$n" ] && ok=0 ;;
+		esac
+		[ $ok = 0 ] || diag "$key.$f is '$AGENT_REPLY', wanted $op $n"
+	else
+		diag "$AGENT_REPLY"
+	fi
+	log_test $ok "$desc"
+}
+
+# check_flows DESCRIPTION OP N SWITCH [FILTER...]: dump SWITCH's flows; the number matching all
+# FILTERs (field=value, field!=value; fields of `flow show -j`, key fields included, '-' or '_')
+# is OP N (eq, ge, le). FLOW_PKTS is left with their packet sum.
+FLOW_PKTS=
+check_flows() {
+	local desc=$1 op=$2 n=$3 sw=$4 cnt ok=1
+	shift 4
+	FLOW_PKTS=
+	if agent flows "$sw" && agent fcount "$@"; then
+		read -r cnt FLOW_PKTS _ <<<"$AGENT_REPLY"
+		case $op in
+		eq) [ "$cnt" -eq "$n" ] && ok=0 ;;
+		ge) [ "$cnt" -ge "$n" ] && ok=0 ;;
+		le) [ "$cnt" -le "$n" ] && ok=0 ;;
+		esac
+		if [ $ok != 0 ]; then
+			diag "flows matching [$*]: $cnt, wanted $op $n"
+			agent fshow && diag "flows: $(head -c 1500 <<<"$AGENT_REPLY")"
+		fi
+	else
+		diag "$AGENT_REPLY"
+	fi
+	log_test $ok "$desc"
+}
+
+# vfc_batch DESCRIPTION: run the vflowctl commands read from stdin (one per line) with one
+# `vflowctl -b FILE` and log the result.
+VFC_BATCH_N=0
+vfc_batch() {
+	local desc=$1 f out rc
+	VFC_BATCH_N=$((VFC_BATCH_N + 1))
+	f=$TMPD/batch.$VFC_BATCH_N
+	cat >"$f"
+	out=$(vfc -b "$f" 2>&1)
+	rc=$?
+	if [ $rc -ne 0 ]; then
+		diag "vflowctl -b exited $rc:"
+		diag "$(head -c 1500 <<<"$out")"
+		diag "batch: $(head -c 600 "$f")"
+		rc=1
+	fi
+	log_test $rc "$desc"
+}
+
+# topo_static_neigh N: permanent IPv4 and IPv6 neighbour entries between vm1..vmN (no ARP or
+# neighbour discovery needed, so layers that default to deny do not break address resolution).
+topo_static_neigh() {
+	local n=$1 i j f
+	for ((i = 1; i <= n; i++)); do
+		f=$TMPD/neigh.$i
+		: >"$f"
+		for ((j = 1; j <= n; j++)); do
+			[ "$i" = "$j" ] && continue
+			echo "neigh replace ${VMIP[j]} lladdr ${VMMAC[j]} dev eth0 nud permanent" >>"$f"
+			echo "neigh replace ${VMIP6[j]} lladdr ${VMMAC[j]} dev eth0 nud permanent" >>"$f"
+		done
+		ip -n "${VM[i]}" -batch "$f" || return 1
+	done
+}
+
+# vm_addr I ADDR...: extra addresses on vmI's eth0 (IPv4 /24, IPv6 /64, no DAD), and permanent
+# neighbour entries for them in every other VM of 1..VM_COUNT.
+VM_COUNT=0
+vm_addr() {
+	local i=$1 a j f=$TMPD/addr.$1
+	shift
+	: >"$f"
+	for a in "$@"; do
+		if [[ $a == *:* ]]; then
+			echo "addr add $a/64 dev eth0 nodad" >>"$f"
+		else
+			echo "addr add $a/24 dev eth0" >>"$f"
+		fi
+	done
+	ip -n "${VM[i]}" -batch "$f" || return 1
+	for ((j = 1; j <= VM_COUNT; j++)); do
+		[ "$j" = "$i" ] && continue
+		: >"$f"
+		for a in "$@"; do
+			echo "neigh replace $a lladdr ${VMMAC[i]} dev eth0 nud permanent" >>"$f"
+		done
+		ip -n "${VM[j]}" -batch "$f" || return 1
+	done
+}
+
+# policy_topo N [ext]: topo_create N, static neighbours, and the agent.
+policy_topo() {
+	topo_create "$@"
+	VM_COUNT=$1
+	topo_static_neigh "$1" || ktap_bail_out "topology: static neighbours"
+	agent_start
+}
