@@ -1398,6 +1398,240 @@ mod tests {
         for (name, val) in want {
             assert_eq!(enums.get(*name), Some(val), "{name}");
         }
+        // Issue 3: every new command and attribute, by its generated name.
+        let cmds: &[(&str, u8)] = &[
+            ("SWITCH_SET", cmd::SWITCH_SET),
+            ("PORT_SET", cmd::PORT_SET),
+            ("RULE_NEW", cmd::RULE_NEW),
+            ("RULE_SET", cmd::RULE_SET),
+            ("RULE_DEL", cmd::RULE_DEL),
+            ("RULE_GET", cmd::RULE_GET),
+            ("LAYER_NEW", cmd::LAYER_NEW),
+            ("LAYER_SET", cmd::LAYER_SET),
+            ("LAYER_DEL", cmd::LAYER_DEL),
+            ("LAYER_GET", cmd::LAYER_GET),
+            ("LAYER_BIND", cmd::LAYER_BIND),
+            ("LAYER_UNBIND", cmd::LAYER_UNBIND),
+            ("FLOW_GET", cmd::FLOW_GET),
+            ("FLOW_FLUSH", cmd::FLOW_FLUSH),
+            ("EXPLAIN", cmd::EXPLAIN),
+        ];
+        for (n, v) in cmds {
+            assert_eq!(
+                enums.get(&format!("VFLOW_CMD_{n}")),
+                Some(&u32::from(*v)),
+                "{n}"
+            );
+        }
+        let sets: &[(&str, &[(&str, u16)])] = &[
+            (
+                "STATS",
+                &[
+                    ("FLOW_HIT_PACKETS", stats_attr::FLOW_HIT_PACKETS),
+                    ("FLOW_MISS_PACKETS", stats_attr::FLOW_MISS_PACKETS),
+                    ("FLOW_INSTALL", stats_attr::FLOW_INSTALL),
+                    ("FLOW_LIMIT_PACKETS", stats_attr::FLOW_LIMIT_PACKETS),
+                    ("POLICY_DROP_PACKETS", stats_attr::POLICY_DROP_PACKETS),
+                    ("PARSE_ERROR_PACKETS", stats_attr::PARSE_ERROR_PACKETS),
+                    ("REVALIDATE", stats_attr::REVALIDATE),
+                ],
+            ),
+            (
+                "SWITCH",
+                &[
+                    ("MAX_FLOWS", switch_attr::MAX_FLOWS),
+                    ("PORT_MAX_FLOWS", switch_attr::PORT_MAX_FLOWS),
+                    ("LIMIT_ACTION", switch_attr::LIMIT_ACTION),
+                    ("TCP_SYN_TIMEOUT", switch_attr::TCP_SYN_TIMEOUT),
+                    ("TCP_EST_TIMEOUT", switch_attr::TCP_EST_TIMEOUT),
+                    ("TCP_FIN_TIMEOUT", switch_attr::TCP_FIN_TIMEOUT),
+                    ("UDP_TIMEOUT", switch_attr::UDP_TIMEOUT),
+                    ("ICMP_TIMEOUT", switch_attr::ICMP_TIMEOUT),
+                    ("OTHER_TIMEOUT", switch_attr::OTHER_TIMEOUT),
+                    ("N_FLOWS", switch_attr::N_FLOWS),
+                    ("N_RULES", switch_attr::N_RULES),
+                    ("N_LAYERS", switch_attr::N_LAYERS),
+                    ("GENERATION", switch_attr::GENERATION),
+                ],
+            ),
+            (
+                "PORT",
+                &[
+                    ("LAYERS", port_attr::LAYERS),
+                    ("MAX_FLOWS", port_attr::MAX_FLOWS),
+                    ("N_FLOWS", port_attr::N_FLOWS),
+                ],
+            ),
+            ("LAYER_STACK", &[("NAME", layer_stack_attr::NAME)]),
+            (
+                "MATCH",
+                &[
+                    ("IN_PORT", match_attr::IN_PORT),
+                    ("OUT_PORT", match_attr::OUT_PORT),
+                    ("SRC_MAC", match_attr::SRC_MAC),
+                    ("SRC_MAC_MASK", match_attr::SRC_MAC_MASK),
+                    ("DST_MAC", match_attr::DST_MAC),
+                    ("DST_MAC_MASK", match_attr::DST_MAC_MASK),
+                    ("ETHERTYPE", match_attr::ETHERTYPE),
+                    ("VLAN_ID", match_attr::VLAN_ID),
+                    ("SRC_IP", match_attr::SRC_IP),
+                    ("SRC_PLEN", match_attr::SRC_PLEN),
+                    ("DST_IP", match_attr::DST_IP),
+                    ("DST_PLEN", match_attr::DST_PLEN),
+                    ("IP_PROTO", match_attr::IP_PROTO),
+                    ("SRC_PORT_MIN", match_attr::SRC_PORT_MIN),
+                    ("SRC_PORT_MAX", match_attr::SRC_PORT_MAX),
+                    ("DST_PORT_MIN", match_attr::DST_PORT_MIN),
+                    ("DST_PORT_MAX", match_attr::DST_PORT_MAX),
+                    ("TOS", match_attr::TOS),
+                    ("TOS_MASK", match_attr::TOS_MASK),
+                    ("TCP_FLAGS", match_attr::TCP_FLAGS),
+                    ("TCP_FLAGS_MASK", match_attr::TCP_FLAGS_MASK),
+                ],
+            ),
+            ("ACTION", &[("TYPE", action_attr::TYPE)]),
+            ("ACTIONS", &[("ACTION", actions_attr::ACTION)]),
+            (
+                "RULE",
+                &[
+                    ("SWITCH", rule_attr::SWITCH),
+                    ("ID", rule_attr::ID),
+                    ("PRIORITY", rule_attr::PRIORITY),
+                    ("MATCH", rule_attr::MATCH),
+                    ("ACTIONS", rule_attr::ACTIONS),
+                    ("MATCHES", rule_attr::MATCHES),
+                    ("PACKETS", rule_attr::PACKETS),
+                    ("BYTES", rule_attr::BYTES),
+                    ("REFS", rule_attr::REFS),
+                    ("LAYER", rule_attr::LAYER),
+                    ("DIRECTION", rule_attr::DIRECTION),
+                ],
+            ),
+            ("RULE_LIST", &[("ID", rule_list_attr::ID)]),
+            (
+                "LAYER",
+                &[
+                    ("SWITCH", layer_attr::SWITCH),
+                    ("NAME", layer_attr::NAME),
+                    ("OUT_DEFAULT", layer_attr::OUT_DEFAULT),
+                    ("IN_DEFAULT", layer_attr::IN_DEFAULT),
+                    ("OUT_RULES", layer_attr::OUT_RULES),
+                    ("IN_RULES", layer_attr::IN_RULES),
+                    ("N_OUT_RULES", layer_attr::N_OUT_RULES),
+                    ("N_IN_RULES", layer_attr::N_IN_RULES),
+                    ("N_PORTS", layer_attr::N_PORTS),
+                ],
+            ),
+            (
+                "FLOW_KEY",
+                &[
+                    ("SRC_MAC", flow_key_attr::SRC_MAC),
+                    ("DST_MAC", flow_key_attr::DST_MAC),
+                    ("ETHERTYPE", flow_key_attr::ETHERTYPE),
+                    ("VLAN_ID", flow_key_attr::VLAN_ID),
+                    ("SRC_IP", flow_key_attr::SRC_IP),
+                    ("DST_IP", flow_key_attr::DST_IP),
+                    ("IP_PROTO", flow_key_attr::IP_PROTO),
+                    ("SRC_PORT", flow_key_attr::SRC_PORT),
+                    ("DST_PORT", flow_key_attr::DST_PORT),
+                    ("TOS", flow_key_attr::TOS),
+                    ("TCP_FLAGS", flow_key_attr::TCP_FLAGS),
+                ],
+            ),
+            (
+                "FLOW",
+                &[
+                    ("SWITCH", flow_attr::SWITCH),
+                    ("IN_PORT", flow_attr::IN_PORT),
+                    ("OUT_PORT", flow_attr::OUT_PORT),
+                    ("KEY", flow_attr::KEY),
+                    ("VERDICT", flow_attr::VERDICT),
+                    ("LAYER", flow_attr::LAYER),
+                    ("RULE_ID", flow_attr::RULE_ID),
+                    ("PACKETS", flow_attr::PACKETS),
+                    ("BYTES", flow_attr::BYTES),
+                    ("AGE_MS", flow_attr::AGE_MS),
+                    ("IDLE_MS", flow_attr::IDLE_MS),
+                    ("TCP_STATE", flow_attr::TCP_STATE),
+                    ("REPLY", flow_attr::REPLY),
+                    ("GENERATION", flow_attr::GENERATION),
+                ],
+            ),
+            (
+                "EXPLAIN_STEP",
+                &[
+                    ("PORT", explain_step_attr::PORT),
+                    ("DIRECTION", explain_step_attr::DIRECTION),
+                    ("LAYER", explain_step_attr::LAYER),
+                    ("RULE_ID", explain_step_attr::RULE_ID),
+                    ("VERDICT", explain_step_attr::VERDICT),
+                ],
+            ),
+            (
+                "EXPLAIN",
+                &[
+                    ("SWITCH", explain_attr::SWITCH),
+                    ("PORT", explain_attr::PORT),
+                    ("DIRECTION", explain_attr::DIRECTION),
+                    ("KEY", explain_attr::KEY),
+                    ("VERDICT", explain_attr::VERDICT),
+                    ("OUT_PORT", explain_attr::OUT_PORT),
+                    ("STEP", explain_attr::STEP),
+                ],
+            ),
+        ];
+        for (set, attrs) in sets {
+            for (n, v) in *attrs {
+                let name = format!("VFLOW_A_{set}_{n}");
+                assert_eq!(enums.get(&name), Some(&u32::from(*v)), "{name}");
+            }
+            // and no attribute of the set is left out here
+            let max = enums.get(&format!("VFLOW_A_{set}_MAX"));
+            let last = attrs.iter().map(|(_, v)| u32::from(*v)).max();
+            if *set != "STATS" && *set != "SWITCH" && *set != "PORT" {
+                assert_eq!(
+                    max.copied(),
+                    None,
+                    "{set}: MAX is an expression, not parsed"
+                );
+                assert_eq!(last, Some(attrs.len() as u32), "{set}");
+            }
+        }
+        let enums_want: &[(&str, u32)] = &[
+            ("VFLOW_VERDICT_ALLOW", Verdict::Allow.to_u32()),
+            ("VFLOW_VERDICT_DENY", Verdict::Deny.to_u32()),
+            ("VFLOW_DIRECTION_OUT", Direction::Out.to_u32()),
+            ("VFLOW_DIRECTION_IN", Direction::In.to_u32()),
+            ("VFLOW_ACTION_TYPE_ALLOW", ActionType::Allow.to_u32()),
+            ("VFLOW_ACTION_TYPE_DENY", ActionType::Deny.to_u32()),
+            ("VFLOW_ACTION_TYPE_COUNT", ActionType::Count.to_u32()),
+            ("VFLOW_TCP_STATE_NONE", TcpState::None.to_u32()),
+            ("VFLOW_TCP_STATE_SYN_SENT", TcpState::SynSent.to_u32()),
+            (
+                "VFLOW_TCP_STATE_ESTABLISHED",
+                TcpState::Established.to_u32(),
+            ),
+            ("VFLOW_TCP_STATE_CLOSING", TcpState::Closing.to_u32()),
+            ("VFLOW_TCP_STATE_CLOSED", TcpState::Closed.to_u32()),
+            (
+                "VFLOW_LIMIT_ACTION_UNCACHED",
+                LimitAction::Uncached.to_u32(),
+            ),
+            ("VFLOW_LIMIT_ACTION_DROP", LimitAction::Drop.to_u32()),
+        ];
+        for (name, val) in enums_want {
+            assert_eq!(enums.get(*name), Some(val), "{name}");
+        }
+        assert!(h.contains(&format!("#define VFLOW_MAX_LAYERS\t{MAX_LAYERS}")));
+        assert!(h.contains(&format!("#define VFLOW_MAX_BIND\t\t{MAX_BIND}")));
+        assert!(h.contains(&format!(
+            "#define VFLOW_MAX_RULES\t\t{}",
+            crate::rule::MAX_RULES
+        )));
+        let want: &[(&str, u32)] = &[];
+        for (name, val) in want {
+            assert_eq!(enums.get(*name), Some(val), "{name}");
+        }
         assert!(h.contains(&format!("#define VFLOW_FAMILY_NAME\t\"{FAMILY_NAME}\"")));
         assert!(h.contains(&format!("#define VFLOW_FAMILY_VERSION\t{FAMILY_VERSION}")));
     }
@@ -1894,5 +2128,288 @@ mod tests {
         // name (8) + n_ports (8), then the nest header
         let t = u16::from_ne_bytes([bytes[18], bytes[19]]);
         assert_eq!(t, 3 | NLA_F_NESTED);
+    }
+    // -- issue 3: switch config, port stacks, layers ------------------------
+
+    #[test]
+    fn uapi_enums_parse_and_print() {
+        assert_eq!("allow".parse::<Verdict>(), Ok(Verdict::Allow));
+        assert_eq!("in".parse::<Direction>(), Ok(Direction::In));
+        assert_eq!("drop".parse::<LimitAction>(), Ok(LimitAction::Drop));
+        assert_eq!("count".parse::<ActionType>(), Ok(ActionType::Count));
+        assert_eq!(
+            "maybe".parse::<Verdict>().unwrap_err().to_string(),
+            "invalid verdict \"maybe\" (expected allow or deny)"
+        );
+        assert_eq!(
+            "x".parse::<ActionType>().unwrap_err().to_string(),
+            "invalid action \"x\" (expected allow, deny or count)"
+        );
+        assert_eq!(TcpState::from_u32(1), TcpState::SynSent);
+        assert_eq!(TcpState::from_u32(9), TcpState::Other(9));
+        assert_eq!(TcpState::SynSent.to_string(), "syn-sent");
+        assert_eq!(TcpState::Other(9).to_u32(), 9);
+        assert_eq!(serde_json::to_string(&Verdict::Deny).unwrap(), "\"deny\"");
+        assert_eq!(serde_json::to_string(&Verdict::Other(5)).unwrap(), "5");
+    }
+
+    #[test]
+    fn encode_switch_config_bytes() {
+        assert_eq!(
+            attrs_to_bytes(&encode_switch_config("sw0", &SwitchConfig::default())),
+            nla(1, b"sw0\0")
+        );
+        let c = SwitchConfig {
+            max_flows: Some(1000),
+            port_max_flows: Some(10),
+            limit_action: Some(LimitAction::Drop),
+            tcp_syn_timeout: Some(5),
+            tcp_est_timeout: Some(600),
+            tcp_fin_timeout: Some(6),
+            udp_timeout: Some(7),
+            icmp_timeout: Some(8),
+            other_timeout: Some(9),
+        };
+        let want = cat(&[
+            nla(1, b"sw0\0"),
+            nla(4, &1000u32.to_ne_bytes()),
+            nla(5, &10u32.to_ne_bytes()),
+            nla(6, &1u32.to_ne_bytes()),
+            nla(7, &5u32.to_ne_bytes()),
+            nla(8, &600u32.to_ne_bytes()),
+            nla(9, &6u32.to_ne_bytes()),
+            nla(10, &7u32.to_ne_bytes()),
+            nla(11, &8u32.to_ne_bytes()),
+            nla(12, &9u32.to_ne_bytes()),
+        ]);
+        assert_eq!(attrs_to_bytes(&encode_switch_config("sw0", &c)), want);
+        let c = SwitchConfig {
+            udp_timeout: Some(60),
+            ..Default::default()
+        };
+        assert_eq!(
+            attrs_to_bytes(&encode_switch_config("s", &c)),
+            cat(&[nla(1, b"s\0"), nla(10, &60u32.to_ne_bytes())])
+        );
+    }
+
+    #[test]
+    fn decode_switch_issue3_fields() {
+        let b = cat(&[
+            nla(1, b"sw0\0"),
+            nla(2, &2u32.to_ne_bytes()),
+            nla(4, &65536u32.to_ne_bytes()),
+            nla(5, &16384u32.to_ne_bytes()),
+            nla(6, &0u32.to_ne_bytes()),
+            nla(7, &30u32.to_ne_bytes()),
+            nla(8, &7200u32.to_ne_bytes()),
+            nla(9, &30u32.to_ne_bytes()),
+            nla(10, &60u32.to_ne_bytes()),
+            nla(11, &30u32.to_ne_bytes()),
+            nla(12, &60u32.to_ne_bytes()),
+            nla(13, &10u32.to_ne_bytes()),
+            nla(14, &5u32.to_ne_bytes()),
+            nla(15, &2u32.to_ne_bytes()),
+            nla(16, &7u32.to_ne_bytes()),
+        ]);
+        let sw = decode_switch(&parse_attrs(&b).unwrap()).unwrap();
+        assert_eq!(sw.config.max_flows, Some(65536));
+        assert_eq!(sw.config.limit_action, Some(LimitAction::Uncached));
+        assert_eq!(
+            sw.config.timeouts(),
+            [Some(30), Some(7200), Some(30), Some(60), Some(30), Some(60)]
+        );
+        assert_eq!(
+            (sw.n_flows, sw.n_rules, sw.n_layers, sw.generation),
+            (Some(10), Some(5), Some(2), Some(7))
+        );
+        let bytes = attrs_to_bytes(&reply::switch(&sw));
+        assert_eq!(decode_switch(&parse_attrs(&bytes).unwrap()).unwrap(), sw);
+        let v = serde_json::to_value(&sw).unwrap();
+        assert_eq!(v["max_flows"], 65536);
+        assert_eq!(v["limit_action"], "uncached");
+        assert_eq!(v["tcp_est_timeout"], 7200);
+        assert_eq!(v["n_rules"], 5);
+        assert_eq!(v["generation"], 7);
+    }
+
+    #[test]
+    fn encode_port_set_bytes() {
+        let req = PortSet {
+            ifname: "vm1".into(),
+            layers: Some(vec!["acl".into(), "web".into()]),
+            max_flows: Some(100),
+        };
+        assert_eq!(
+            attrs_to_bytes(&encode_port_set(&req)),
+            cat(&[
+                nla(3, b"vm1\0"),
+                nla(
+                    8 | NLA_F_NESTED,
+                    &cat(&[nla(1, b"acl\0"), nla(1, b"web\0")])
+                ),
+                nla(9, &100u32.to_ne_bytes()),
+            ])
+        );
+        // `layers none`: an empty nest; max-flows 0 is sent as 0
+        let req = PortSet {
+            ifname: "vm1".into(),
+            layers: Some(Vec::new()),
+            max_flows: Some(0),
+        };
+        assert_eq!(
+            attrs_to_bytes(&encode_port_set(&req)),
+            cat(&[
+                nla(3, b"vm1\0"),
+                nla(8 | NLA_F_NESTED, &[]),
+                nla(9, &0u32.to_ne_bytes())
+            ])
+        );
+        let req = PortSet {
+            ifname: "vm1".into(),
+            layers: None,
+            max_flows: Some(5),
+        };
+        assert_eq!(
+            attrs_to_bytes(&encode_port_set(&req)),
+            cat(&[nla(3, b"vm1\0"), nla(9, &5u32.to_ne_bytes())])
+        );
+    }
+
+    #[test]
+    fn decode_port_stack() {
+        let b = cat(&[
+            nla(1, b"sw0\0"),
+            nla(2, &5u32.to_ne_bytes()),
+            nla(
+                8 | NLA_F_NESTED,
+                &cat(&[nla(1, b"acl\0"), nla(1, b"web\0")]),
+            ),
+            nla(9, &0u32.to_ne_bytes()),
+            nla(10, &3u32.to_ne_bytes()),
+        ]);
+        let p = decode_port(&parse_attrs(&b).unwrap()).unwrap();
+        assert_eq!(p.layers, Some(vec!["acl".to_string(), "web".to_string()]));
+        assert_eq!((p.max_flows, p.n_flows), (Some(0), Some(3)));
+        let b = cat(&[
+            nla(1, b"s\0"),
+            nla(2, &5u32.to_ne_bytes()),
+            nla(8 | NLA_F_NESTED, &[]),
+        ]);
+        assert_eq!(
+            decode_port(&parse_attrs(&b).unwrap()).unwrap().layers,
+            Some(vec![])
+        );
+    }
+
+    #[test]
+    fn encode_layer_requests() {
+        let req = LayerReq {
+            switch: "sw0".into(),
+            name: "acl".into(),
+            out_default: Some(Verdict::Deny),
+            in_default: Some(Verdict::Allow),
+        };
+        assert_eq!(
+            attrs_to_bytes(&encode_layer(&req)),
+            cat(&[
+                nla(1, b"sw0\0"),
+                nla(2, b"acl\0"),
+                nla(3, &1u32.to_ne_bytes()),
+                nla(4, &0u32.to_ne_bytes()),
+            ])
+        );
+        let req = LayerReq {
+            in_default: None,
+            out_default: None,
+            ..req
+        };
+        assert_eq!(
+            attrs_to_bytes(&encode_layer(&req)),
+            cat(&[nla(1, b"sw0\0"), nla(2, b"acl\0")])
+        );
+        assert_eq!(
+            attrs_to_bytes(&encode_layer_name("sw0", None)),
+            nla(1, b"sw0\0")
+        );
+        assert_eq!(
+            attrs_to_bytes(&encode_layer_name("sw0", Some("acl"))),
+            cat(&[nla(1, b"sw0\0"), nla(2, b"acl\0")])
+        );
+    }
+
+    #[test]
+    fn encode_layer_bind_bytes_and_chunks() {
+        let reqs = encode_layer_bind("sw0", "acl", Direction::Out, &[10, 12]);
+        assert_eq!(reqs.len(), 1);
+        assert_eq!(
+            attrs_to_bytes(&reqs[0]),
+            cat(&[
+                nla(1, b"sw0\0"),
+                nla(2, b"acl\0"),
+                nla(
+                    5 | NLA_F_NESTED,
+                    &cat(&[nla(1, &10u32.to_ne_bytes()), nla(1, &12u32.to_ne_bytes())])
+                ),
+            ])
+        );
+        let reqs = encode_layer_bind("sw0", "acl", Direction::In, &[7]);
+        assert_eq!(
+            attrs_to_bytes(&reqs[0]),
+            cat(&[
+                nla(1, b"sw0\0"),
+                nla(2, b"acl\0"),
+                nla(6 | NLA_F_NESTED, &nla(1, &7u32.to_ne_bytes())),
+            ])
+        );
+        // One nest's length is a u16: 8191 ids fit, VFLOW_MAX_BIND (16384) do not.
+        assert_eq!(MAX_IDS_PER_NEST, 8191);
+        assert_eq!(BIND_CHUNK, 8191);
+        let ids: Vec<u32> = (1..=20_000).collect();
+        let reqs = encode_layer_bind("sw0", "acl", Direction::Out, &ids);
+        assert_eq!(reqs.len(), 3);
+        let mut seen = Vec::new();
+        for r in &reqs {
+            let bytes = attrs_to_bytes(r);
+            let attrs = parse_attrs(&bytes).unwrap();
+            let nest = attrs.iter().find(|a| attr_type(a) == 5).expect("out-rules");
+            let inner = parse_attrs(payload(nest)).unwrap();
+            assert!(inner.iter().count() <= BIND_CHUNK);
+            // the nest's own length field is exact (no u16 overflow)
+            assert_eq!(usize::from(*nest.nla_len()), 4 + 8 * inner.iter().count());
+            for a in inner.iter() {
+                seen.push(get_u32("id", payload(a)).unwrap());
+            }
+        }
+        assert_eq!(seen, ids);
+        assert_eq!(encode_layer_bind("s", "l", Direction::Out, &[]).len(), 0);
+    }
+
+    #[test]
+    fn decode_layer_fixture() {
+        let b = cat(&[
+            nla(1, b"sw0\0"),
+            nla(2, b"acl\0"),
+            nla(3, &1u32.to_ne_bytes()),
+            nla(4, &0u32.to_ne_bytes()),
+            nla(7, &10u32.to_ne_bytes()),
+            nla(8, &3u32.to_ne_bytes()),
+            nla(9, &2u32.to_ne_bytes()),
+        ]);
+        let l = decode_layer(&parse_attrs(&b).unwrap()).unwrap();
+        assert_eq!(
+            l,
+            Layer {
+                switch: "sw0".into(),
+                name: "acl".into(),
+                out_default: Some(Verdict::Deny),
+                in_default: Some(Verdict::Allow),
+                n_out_rules: Some(10),
+                n_in_rules: Some(3),
+                n_ports: Some(2),
+            }
+        );
+        let e = decode_layer(&parse_attrs(&nla(1, b"sw0\0")).unwrap()).unwrap_err();
+        assert!(e.0.contains("layer name attribute missing"), "{e}");
     }
 }

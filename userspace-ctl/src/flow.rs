@@ -452,7 +452,8 @@ fn split_arrows(args: &[String]) -> Vec<String> {
     out
 }
 
-pub const EXPLAIN_USAGE: &str = "vflowctl explain port DEV out|in PROTO SRC[:PORT] -> DST[:PORT] \
+pub const EXPLAIN_USAGE: &str =
+    "vflowctl explain port IFNAME out|in PROTO SRC[:PORT] -> DST[:PORT] \
 [src-mac MAC] [dst-mac MAC] [vlan N] [tos N|dscp N] [tcp-flags FLAG,...] [type N] [code N]";
 
 /// Parse the words after `explain`. `Ok(None)`: help was asked for.

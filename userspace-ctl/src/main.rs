@@ -1867,4 +1867,403 @@ mod tests {
         use clap::CommandFactory;
         Cli::command().debug_assert();
     }
+    // -- issue 3 commands ---------------------------------------------------
+
+    #[test]
+    fn switch_config_commands() {
+        assert_eq!(
+            cmd_of("switch add sw0 max-flows 1000 port-max-flows 10 limit-action drop timeout udp 5 timeout tcp-est 600"),
+            Command::SwitchAdd {
+                name: "sw0".into(),
+                config: SwitchConfig {
+                    max_flows: Some(1000),
+                    port_max_flows: Some(10),
+                    limit_action: Some(LimitAction::Drop),
+                    udp_timeout: Some(5),
+                    tcp_est_timeout: Some(600),
+                    ..Default::default()
+                }
+            }
+        );
+        for (i, class) in TIMEOUT_CLASSES.iter().enumerate() {
+            let Command::SwitchSet { config, .. } =
+                cmd_of(&format!("switch set sw0 timeout {class} 9"))
+            else {
+                panic!("not a switch set");
+            };
+            assert_eq!(config.timeouts()[i], Some(9), "{class}");
+        }
+        for (args, msg) in [
+            ("switch set sw0", "nothing to change"),
+            (
+                "switch add sw0 max-flows 0",
+                "invalid max-flows \"0\" (expected a number 1-4194304)",
+            ),
+            ("switch add sw0 max-flows 4194305", "invalid max-flows"),
+            ("switch add sw0 port-max-flows 0", "invalid port-max-flows"),
+            (
+                "switch add sw0 limit-action reject",
+                "invalid limit action \"reject\" (expected uncached or drop)",
+            ),
+            (
+                "switch add sw0 timeout tcp 5",
+                "invalid timeout class \"tcp\"",
+            ),
+            (
+                "switch add sw0 timeout udp",
+                "\"timeout udp\" needs a number of seconds",
+            ),
+            ("switch add sw0 timeout udp 0", "invalid timeout udp \"0\""),
+            (
+                "switch add sw0 timeout udp 1 timeout udp 2",
+                "\"timeout udp\" given more than once",
+            ),
+            (
+                "switch add sw0 max-flows 1 max-flows 2",
+                "\"max-flows\" given more than once",
+            ),
+            ("switch set sw0 frob 1", "unknown argument \"frob\""),
+        ] {
+            let e = err_of(args);
+            assert!(e.contains(msg), "{args}: {e}");
+        }
+    }
+
+    #[test]
+    fn port_set_command() {
+        let want = PortSet {
+            ifname: "vm1".into(),
+            layers: Some(vec!["acl".into(), "web".into()]),
+            max_flows: None,
+        };
+        assert_eq!(
+            cmd_of("port set vm1 layers acl,web"),
+            Command::PortSet(want.clone())
+        );
+        assert_eq!(
+            cmd_of("port set dev vm1 layers acl,web"),
+            Command::PortSet(want)
+        );
+        assert_eq!(
+            cmd_of("port set vm1 layers none max-flows 0"),
+            Command::PortSet(PortSet {
+                ifname: "vm1".into(),
+                layers: Some(vec![]),
+                max_flows: Some(0)
+            })
+        );
+        // a device named "dev"
+        assert_eq!(
+            cmd_of("port set dev max-flows 4"),
+            Command::PortSet(PortSet {
+                ifname: "dev".into(),
+                layers: None,
+                max_flows: Some(4)
+            })
+        );
+        for (args, msg) in [
+            ("port set", "the device IFNAME is required"),
+            ("port set vm1", "nothing to change"),
+            (
+                "port set vm1 layers a,,b",
+                "invalid layer list \"a,,b\" (empty name)",
+            ),
+            (
+                "port set vm1 layers 1,2,3,4,5,6,7,8,9",
+                "too many layers (9; a port holds at most 8)",
+            ),
+            ("port set vm1 max-flows x", "invalid max-flows \"x\""),
+            ("port set vm1 mtu 5", "unknown argument \"mtu\""),
+        ] {
+            let e = err_of(args);
+            assert!(e.contains(msg), "{args}: {e}");
+        }
+        assert!(help_of_args("port set vm1 help").contains("Usage: vflowctl port set"));
+    }
+
+    #[test]
+    fn rule_commands() {
+        let Command::RuleAdd { switch, rule } = cmd_of("rule add sw0 id 10 prio 5 in-port vm1 proto tcp dst-port 80 tcp-flags +syn-ack action allow count") else {
+            panic!()
+        };
+        assert_eq!(switch, "sw0");
+        assert_eq!(rule.id, 10);
+        assert_eq!(
+            rule.matches.unwrap().to_string(),
+            "in-port vm1 proto tcp dst-port 80 tcp-flags +syn-ack"
+        );
+        assert!(matches!(
+            cmd_of("rule change sw0 id 10 prio 1"),
+            Command::RuleChange { .. }
+        ));
+        assert!(matches!(
+            cmd_of("rule set sw0 id 10 deny"),
+            Command::RuleChange { .. }
+        ));
+        assert_eq!(
+            cmd_of("rule del sw0 id 10"),
+            Command::RuleDel {
+                switch: "sw0".into(),
+                id: 10
+            }
+        );
+        assert_eq!(
+            cmd_of("rule delete sw0 id 10"),
+            Command::RuleDel {
+                switch: "sw0".into(),
+                id: 10
+            }
+        );
+        assert_eq!(
+            cmd_of("rule show sw0"),
+            Command::RuleShow {
+                switch: "sw0".into(),
+                id: None,
+                layer: None
+            }
+        );
+        assert_eq!(
+            cmd_of("rule list sw0 layer acl id 3"),
+            Command::RuleShow {
+                switch: "sw0".into(),
+                id: Some(3),
+                layer: Some("acl".into())
+            }
+        );
+        for (args, msg) in [
+            (
+                "rule add sw0 id 1",
+                "\"action allow\" or \"action deny\" is required",
+            ),
+            ("rule change sw0 id 1", "nothing to change"),
+            ("rule del sw0", "\"id N\" is required"),
+            ("rule del sw0 id 0", "invalid rule id \"0\""),
+            ("rule show sw0 id x", "invalid rule id \"x\""),
+            ("rule show sw0 port x", "unknown argument \"port\""),
+        ] {
+            let e = err_of(args);
+            assert!(e.contains(msg), "{args}: {e}");
+            assert!(e.contains("Usage: vflowctl rule"), "{args}: {e}");
+        }
+        // a tcp-flags value starting with '-' is a value, not an option
+        let Command::RuleAdd { rule, .. } =
+            cmd_of("rule add sw0 id 2 proto tcp tcp-flags -syn-ack deny")
+        else {
+            panic!()
+        };
+        assert_eq!(rule.matches.unwrap().tcp_flags, Some((0, Some(0x12))));
+    }
+
+    #[test]
+    fn layer_commands() {
+        assert_eq!(
+            cmd_of("layer add sw0 acl out-default deny"),
+            Command::LayerAdd(LayerReq {
+                switch: "sw0".into(),
+                name: "acl".into(),
+                out_default: Some(Verdict::Deny),
+                in_default: None
+            })
+        );
+        assert_eq!(
+            cmd_of("layer set sw0 acl in-default allow"),
+            Command::LayerSet(LayerReq {
+                switch: "sw0".into(),
+                name: "acl".into(),
+                out_default: None,
+                in_default: Some(Verdict::Allow)
+            })
+        );
+        assert_eq!(
+            cmd_of("layer del sw0 acl"),
+            Command::LayerDel {
+                switch: "sw0".into(),
+                name: "acl".into()
+            }
+        );
+        assert_eq!(
+            cmd_of("layer show sw0"),
+            Command::LayerShow {
+                switch: "sw0".into(),
+                name: None
+            }
+        );
+        assert_eq!(
+            cmd_of("layer list sw0 acl"),
+            Command::LayerShow {
+                switch: "sw0".into(),
+                name: Some("acl".into())
+            }
+        );
+        assert_eq!(
+            cmd_of("layer bind sw0 acl out 10,12,100-102"),
+            Command::LayerBind {
+                switch: "sw0".into(),
+                name: "acl".into(),
+                lists: vec![(Direction::Out, vec![10, 12, 100, 101, 102])],
+                unbind: false
+            }
+        );
+        assert_eq!(
+            cmd_of("layer unbind sw0 acl in 5 out 6"),
+            Command::LayerBind {
+                switch: "sw0".into(),
+                name: "acl".into(),
+                lists: vec![(Direction::In, vec![5]), (Direction::Out, vec![6])],
+                unbind: true
+            }
+        );
+        for (args, msg) in [
+            ("layer add sw0", "the layer NAME is required"),
+            (
+                "layer add sw0 acl out-default maybe",
+                "invalid verdict \"maybe\"",
+            ),
+            ("layer set sw0 acl", "nothing to change"),
+            ("layer del sw0", "the layer NAME is required"),
+            ("layer del sw0 a b", "unknown argument \"b\""),
+            ("layer show sw0 a b", "unknown argument \"b\""),
+            (
+                "layer bind sw0 acl",
+                "\"out IDLIST\" or \"in IDLIST\" is required",
+            ),
+            ("layer bind sw0 acl up 1", "invalid direction \"up\""),
+            ("layer bind sw0 acl out", "\"out\" needs a rule id list"),
+            (
+                "layer bind sw0 acl out 1 out 2",
+                "\"out\" given more than once",
+            ),
+            ("layer bind sw0 acl out 5-1", "invalid rule id range"),
+            ("layer unbind sw0 acl in 0", "invalid rule id \"0\""),
+        ] {
+            let e = err_of(args);
+            assert!(e.contains(msg), "{args}: {e}");
+            assert!(e.contains("Usage: vflowctl layer"), "{args}: {e}");
+        }
+    }
+
+    #[test]
+    fn flow_and_explain_commands() {
+        assert_eq!(
+            cmd_of("flow show sw0"),
+            Command::FlowShow {
+                switch: "sw0".into(),
+                dev: None
+            }
+        );
+        assert_eq!(
+            cmd_of("flow list sw0 port vm1"),
+            Command::FlowShow {
+                switch: "sw0".into(),
+                dev: Some("vm1".into())
+            }
+        );
+        assert_eq!(
+            cmd_of("flow flush sw0 port vm1"),
+            Command::FlowFlush {
+                switch: "sw0".into(),
+                dev: Some("vm1".into())
+            }
+        );
+        assert!(err_of("flow show sw0 dev vm1").contains("unknown argument \"dev\""));
+        let Command::Explain(e) = cmd_of("explain port vm1 out tcp 10.0.0.1:1234 -> 10.0.0.2:80")
+        else {
+            panic!()
+        };
+        assert_eq!((e.dev.as_str(), e.direction), ("vm1", Direction::Out));
+        let e = err_of("explain port vm1 out tcp 10.0.0.1:1234 -");
+        assert!(e.contains("quote '->' in a shell"), "{e}");
+        assert!(e.contains("Usage: vflowctl explain port IFNAME"), "{e}");
+    }
+
+    #[test]
+    fn batch_and_force_options() {
+        let b = |s: &str| match p(s) {
+            Ok(Action::Batch { opts, file, force }) => (opts, file, force),
+            other => panic!("{s}: {other:?}"),
+        };
+        assert_eq!(b("-b rules.txt"), (NONE, "rules.txt".into(), false));
+        assert_eq!(b("-batch -"), (NONE, "-".into(), false));
+        assert_eq!(b("--batch f -force"), (NONE, "f".into(), true));
+        assert_eq!(
+            b("-force -j -b f"),
+            (Opts { json: true, ..NONE }, "f".into(), true)
+        );
+        assert!(err_of("-b f switch show").contains("-b FILE takes no command"));
+        assert!(err_of("-force switch show").contains("-force only makes sense with -b FILE"));
+        assert!(err_of("-j").contains("an OBJECT (or -b FILE) is required"));
+        assert!(err_of("-b").contains("FILE"));
+        // -force after the object is not an option of ours
+        assert!(err_of("switch show -force").contains("unexpected argument '-f'"));
+    }
+
+    #[test]
+    fn help_for_every_new_command() {
+        for (args, usage) in [
+            ("switch set help", "Usage: vflowctl switch set NAME"),
+            (
+                "switch add sw0 help",
+                "Usage: vflowctl switch add NAME [max-flows N]",
+            ),
+            ("port set help", "Usage: vflowctl port set [dev] IFNAME"),
+            ("rule help", "Usage: vflowctl rule"),
+            ("rule add help", "Usage: vflowctl rule add SWITCH id N"),
+            (
+                "rule add sw0 id 1 help",
+                "Usage: vflowctl rule add SWITCH id N",
+            ),
+            ("rule change -h", "Usage: vflowctl rule change SWITCH"),
+            ("rule del help", "Usage: vflowctl rule del SWITCH id N"),
+            ("rule show help", "Usage: vflowctl rule show SWITCH"),
+            ("layer help", "Usage: vflowctl layer"),
+            ("layer add help", "Usage: vflowctl layer add SWITCH NAME"),
+            (
+                "layer set sw0 help",
+                "Usage: vflowctl layer set SWITCH NAME",
+            ),
+            ("layer del help", "Usage: vflowctl layer del SWITCH NAME"),
+            ("layer show help", "Usage: vflowctl layer show SWITCH"),
+            (
+                "layer bind help",
+                "Usage: vflowctl layer bind SWITCH NAME out|in IDLIST",
+            ),
+            (
+                "layer unbind sw0 acl -h",
+                "Usage: vflowctl layer unbind SWITCH NAME",
+            ),
+            ("flow help", "Usage: vflowctl flow"),
+            (
+                "flow show help",
+                "Usage: vflowctl flow show SWITCH [port IFNAME]",
+            ),
+            ("flow flush --help", "Usage: vflowctl flow flush SWITCH"),
+            (
+                "explain help",
+                "Usage: vflowctl explain port IFNAME out|in PROTO",
+            ),
+            ("explain --help", "Usage: vflowctl explain port IFNAME"),
+            ("explain -h", "Usage: vflowctl explain port IFNAME"),
+            (
+                "explain port vm1 help",
+                "Usage: vflowctl explain port IFNAME",
+            ),
+            ("help explain", "Usage: vflowctl explain port IFNAME"),
+        ] {
+            let h = help_of_args(args);
+            assert!(h.contains(usage), "{args}: {h}");
+        }
+        let top = help_of_args("--help");
+        for s in [
+            "rule add SWITCH",
+            "layer bind",
+            "flow show",
+            "explain port",
+            "-b FILE",
+            "tcp-flags",
+        ] {
+            assert!(top.contains(s), "{s}: {top}");
+        }
+        assert!(help_of_args("rule add help").contains("+syn-ack"));
+        assert!(help_of_args("layer bind help").contains("8191"));
+    }
 }
