@@ -32,15 +32,19 @@ impl Fdb {
     }
 
     /// Records that `mac` is behind port `port`. Writes only when the entry changes, so a steady
-    /// flow does not bounce the cache line between CPUs.
+    /// flow does not bounce the cache line between CPUs. Returns whether the MAC moved (was known
+    /// behind another port).
     #[inline]
-    pub(crate) fn learn(&self, mac: &Mac, port: u16) {
+    pub(crate) fn learn(&self, mac: &Mac, port: u16) -> bool {
         if let Some(s) = self.slot(mac) {
             let v = pack(mac, port);
-            if s.load(Relaxed) != v {
+            let old = s.load(Relaxed);
+            if old != v {
                 s.store(v, Relaxed);
+                return unpack(old).is_some_and(|(m, _)| m == *mac);
             }
         }
+        false
     }
 
     /// The port `mac` was learned on.

@@ -70,8 +70,9 @@ pub(crate) fn switch_new(req: &Request) -> Result {
     let ext = req.extack();
     let name = switch_name(req.require(VFLOW_A_SWITCH_NAME, c"switch name is required")?, ext)?;
     let state = net_state(req.net(), ext)?;
+    let cfg = crate::genl_flow::parse_config(req, crate::flow::FlowConfig::default())?;
     let rtnl = Rtnl::lock();
-    state.add(&rtnl, name).map_err(|e| {
+    state.add(&rtnl, name, cfg).map_err(|e| {
         if e == EEXIST {
             ext.msg(e, c"a switch with this name already exists")
         } else {
@@ -94,7 +95,8 @@ pub(crate) fn switch_del(req: &Request) -> Result {
 fn fill_switch(m: &mut Msg, sw: &Switch) -> Result {
     m.put_str(VFLOW_A_SWITCH_NAME, sw.name().as_cstr())?;
     m.put_u32(VFLOW_A_SWITCH_N_PORTS, sw.n_ports() as u32)?;
-    sw.stats().snapshot().put(m, VFLOW_A_SWITCH_STATS)
+    sw.stats().snapshot().put(m, VFLOW_A_SWITCH_STATS)?;
+    crate::genl_flow::put_config(m, sw)
 }
 
 pub(crate) fn switch_get(req: &Request) -> Result {
@@ -157,7 +159,7 @@ pub(crate) fn port_new(req: &Request) -> Result {
     if !dev.is_ether() {
         return Err(ext.msg(EINVAL, c"only Ethernet devices can be vflow ports"));
     }
-    sw.attach(&rtnl, dev, PortConfig { kind, mac }).map(drop).map_err(|e| {
+    let port = sw.attach(&rtnl, dev, PortConfig { kind, mac }).map_err(|e| {
         if e == EBUSY {
             ext.msg(e, c"device already has an rx_handler (bridge, bond, team, macvlan or ovs port?)")
         } else if e == ENOSPC {
@@ -167,7 +169,23 @@ pub(crate) fn port_new(req: &Request) -> Result {
         } else {
             e
         }
-    })
+    })?;
+    if let Some(a) = req.attr(VFLOW_A_PORT_MAX_FLOWS) {
+        port.set_max_flows(a.u32()?);
+    }
+    if let Some(a) = req.attr(VFLOW_A_PORT_LAYERS) {
+        match crate::genl_policy::build_stack(&sw, kind, a, ext) {
+            Ok(stack) => {
+                port.set_stack(stack);
+                sw.policy().bump_generation();
+            }
+            Err(e) => {
+                sw.detach(&rtnl, &port);
+                return Err(e);
+            }
+        }
+    }
+    Ok(())
 }
 
 pub(crate) fn port_of(req: &Request, rtnl: &Rtnl) -> Result<Arc<Port>> {
@@ -198,7 +216,13 @@ fn fill_port(m: &mut Msg, port: &Port, _rtnl: &Rtnl) -> Result {
         m.put_bytes(VFLOW_A_PORT_MAC, &mac)?;
     }
     m.put_u32(VFLOW_A_PORT_ID, u32::from(port.id()))?;
-    port.stats().snapshot().put(m, VFLOW_A_PORT_STATS)
+    port.stats().snapshot().put(m, VFLOW_A_PORT_STATS)?;
+    {
+        let g = kernel::sync::rcu::read_lock();
+        crate::policy::put_stack(m, port.stack(&g))?;
+    }
+    m.put_u32(VFLOW_A_PORT_MAX_FLOWS, port.max_flows())?;
+    m.put_u32(VFLOW_A_PORT_N_FLOWS, port.switch().flows().port_count(port.id()))
 }
 
 pub(crate) fn port_get(req: &Request) -> Result {

@@ -9,6 +9,7 @@ use kernel::{
 };
 
 use crate::ffi::rtnl::Rtnl;
+use crate::flow::FlowConfig;
 use crate::switch::{Switch, SwitchName};
 
 /// The switches of one namespace. Lock order: RTNL, then `switches`, then a switch's ports.
@@ -46,13 +47,18 @@ impl NetState {
     }
 
     /// Adds a switch; `EEXIST` if the name is taken.
-    pub(crate) fn add(&self, _rtnl: &Rtnl, name: SwitchName) -> Result {
+    pub(crate) fn add(&self, rtnl: &Rtnl, name: SwitchName, cfg: FlowConfig) -> Result {
         let mut list = self.switches.lock();
         if list.iter().any(|s| s.name() == &name) {
             return Err(EEXIST);
         }
-        let sw = Switch::new(name)?;
-        list.push(sw, GFP_KERNEL)?;
+        list.reserve(1, GFP_KERNEL)?;
+        let sw = Switch::new(name, cfg)?;
+        if let Err(e) = list.push(sw.clone(), GFP_KERNEL) {
+            // Not reachable: reserved above. Stop the sweeper so the switch can go.
+            sw.destroy(rtnl);
+            return Err(e.into());
+        }
         Ok(())
     }
 

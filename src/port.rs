@@ -2,6 +2,8 @@
 
 //! A port, and the receive path: every frame a port's device receives comes here.
 
+use core::sync::atomic::{AtomicU32, Ordering::Relaxed};
+
 use kernel::{
     prelude::*,
     sync::{Arc, ArcBorrow},
@@ -9,12 +11,19 @@ use kernel::{
 
 use crate::ffi::{
     netdev::{NetDev, NetDevRef},
+    rcu::{RcuBox, RcuReader},
     rx::{RxCtx, RxHandler, RxResult},
     skb::{DropReason, SkBuff},
+    work,
 };
-use crate::logic::fdb::{self as policy, Decision, DropCause, Ingress, Mac, PortKind};
+use crate::flow::{Action, Flow, Installed, NewFlow, Outcome, Provenance, NO_PORT};
+use crate::logic::conn;
+use crate::logic::fdb::{self as l2, Decision, DropCause, Ingress, Mac, PortKind};
+use crate::logic::flowkey::{self, FlowKey, ParseError};
+use crate::logic::rule::{Direction, Packet, Verdict};
+use crate::policy::{self, Layer, Rule, Stack};
 use crate::stats::Stats;
-use crate::switch::Switch;
+use crate::switch::{PortTable, Switch};
 
 /// A netdev attached to a switch.
 pub(crate) struct Port {
@@ -24,6 +33,10 @@ pub(crate) struct Port {
     mac: Option<Mac>,
     switch: Arc<Switch>,
     stats: Stats,
+    /// The port's layers (vm ports only), replaced as a whole.
+    stack: RcuBox<Stack>,
+    /// Most flows the port may own; 0: the switch's port-max-flows.
+    max_flows: AtomicU32,
 }
 
 impl Port {
@@ -42,6 +55,8 @@ impl Port {
                 mac,
                 switch,
                 stats: Stats::new()?,
+                stack: RcuBox::new(KBox::new(Stack::empty(), GFP_KERNEL)?),
+                max_flows: AtomicU32::new(0),
             },
             GFP_KERNEL,
         )?)
@@ -71,6 +86,26 @@ impl Port {
         &self.stats
     }
 
+    /// The layer stack, for the packet path.
+    #[inline]
+    pub(crate) fn stack<'a>(&'a self, rcu: &'a impl RcuReader) -> &'a Stack {
+        self.stack.read(rcu)
+    }
+
+    /// Publishes a new layer stack; returns after a grace period, when the old one is freed.
+    pub(crate) fn set_stack(&self, stack: KBox<Stack>) {
+        drop(self.stack.replace(stack));
+    }
+
+    /// The port's own flow limit (0: the switch's).
+    pub(crate) fn max_flows(&self) -> u32 {
+        self.max_flows.load(Relaxed)
+    }
+
+    pub(crate) fn set_max_flows(&self, n: u32) {
+        self.max_flows.store(n, Relaxed);
+    }
+
     /// Sends `skb` out of this port's device, counting it.
     #[inline]
     fn send(&self, skb: SkBuff, rx: &RxCtx) {
@@ -87,11 +122,392 @@ impl Port {
         }
     }
 
+    fn pass(&self, skb: SkBuff, rx: &RxCtx) -> RxResult {
+        self.stats.cpu(rx).pass();
+        self.switch.stats().cpu(rx).pass();
+        RxResult::Pass(skb)
+    }
+
+    fn deny(&self, skb: SkBuff, rx: &RxCtx) {
+        self.stats.cpu(rx).policy_drop();
+        self.switch.stats().cpu(rx).policy_drop();
+        self.drop_frame(skb, DropReason::PolicyDeny, rx);
+    }
+
     fn drop_frame(&self, skb: SkBuff, reason: DropReason, rx: &RxCtx) {
         let len = skb.frame_len();
         self.stats.cpu(rx).drop(len);
         self.switch.stats().cpu(rx).drop(len);
         skb.drop_with(reason);
+    }
+}
+
+
+/// How many bytes of a frame the parser may look at: Ethernet, two VLAN tags, IPv6 with a few
+/// extension headers, TCP with options.
+const PARSE_BYTES: u32 = 256;
+
+fn parse_drop_reason(e: ParseError) -> DropReason {
+    match e {
+        ParseError::Truncated { .. } => DropReason::HdrTrunc,
+        ParseError::TooManyExtHeaders => DropReason::Ipv6ExtHeaders,
+        _ => DropReason::IpHeader,
+    }
+}
+
+/// The layers' verdict on one path through the switch, with who decided.
+pub(crate) struct PathVerdict<'a> {
+    verdict: Verdict,
+    layer: Option<&'a Layer>,
+    rule: Option<&'a Arc<Rule>>,
+    /// The deciding rules of the outbound and inbound walks.
+    rules: [Option<&'a Arc<Rule>>; 2],
+}
+
+impl PathVerdict<'_> {
+    fn provenance(&self) -> Provenance {
+        let mut p = Provenance {
+            layer: [0; 16],
+            rule_id: self.rule.map_or(0, |r| r.id()),
+        };
+        if let Some(l) = self.layer {
+            let name = l.name().to_bytes();
+            let n = name.len().min(15);
+            p.layer[..n].copy_from_slice(&name[..n]);
+        }
+        p
+    }
+
+    fn outcome(&self, allow: Action, rx: &RxCtx) -> Outcome {
+        for r in self.rules.iter().flatten() {
+            r.count_match(rx);
+        }
+        let counted = |i: usize| self.rules[i].filter(|r| r.counts()).cloned();
+        Outcome {
+            action: if self.verdict == Verdict::Deny { Action::Deny } else { allow },
+            prov: self.provenance(),
+            counted: [counted(0), counted(1)],
+        }
+    }
+}
+
+/// One step of a walk, for explain: the port whose stack it is, the direction, the layer, the
+/// deciding rule (`None`: the default verdict) and the layer's verdict.
+pub(crate) type StepFn<'s> = dyn FnMut(u16, Direction, &Layer, Option<&Rule>, Verdict) + 's;
+
+/// Walks the layers a packet from `src` to `dst` (`None`: flooded) crosses: `src`'s outbound
+/// layers, then `dst`'s inbound ones. Uplinks have no layers.
+pub(crate) fn walk_path<'a>(
+    rcu: &'a impl RcuReader,
+    src: Option<&'a Port>,
+    in_port: u16,
+    dst: Option<&'a Port>,
+    key: &FlowKey,
+    on_step: &mut StepFn<'_>,
+) -> PathVerdict<'a> {
+    let pkt = Packet {
+        key,
+        in_port,
+        out_port: dst.map(|d| d.id),
+    };
+    let mut pv = PathVerdict {
+        verdict: Verdict::Allow,
+        layer: None,
+        rule: None,
+        rules: [None, None],
+    };
+    let walks = [(src, Direction::Out), (dst, Direction::In)];
+    for (i, (port, dir)) in walks.into_iter().enumerate() {
+        let Some(port) = port.filter(|p| p.kind == PortKind::Vm) else {
+            continue;
+        };
+        let id = port.id;
+        let d = policy::walk(port.stack(rcu), rcu, dir, &pkt, |l, r, v| on_step(id, dir, l, r, v));
+        if let Some(slot) = pv.rules.get_mut(i) {
+            *slot = d.rule;
+        }
+        if d.layer.is_some() {
+            pv.layer = d.layer;
+            pv.rule = d.rule;
+        }
+        if d.verdict == Verdict::Deny {
+            pv.verdict = Verdict::Deny;
+            break;
+        }
+    }
+    pv
+}
+
+/// The L2 decision for a frame from `port` (no learning).
+fn l2_decide(port: &Port, table: &PortTable, sw: &Switch, dst: &Mac, src: &Mac) -> Decision {
+    let ingress = Ingress {
+        id: port.id,
+        kind: port.kind,
+        mac: port.mac,
+    };
+    l2::decide(&ingress, dst, src, |mac| {
+        let id = table.static_port(mac).or_else(|| sw.fdb().get(mac))?;
+        table.port(id).map(|p| (id, p.kind))
+    })
+}
+
+/// What the explain operation reports.
+pub(crate) struct Explained {
+    pub(crate) verdict: Verdict,
+    pub(crate) out_port: Option<u16>,
+}
+
+/// Decides a synthetic packet like the slow path would, without learning, installing or
+/// counting anything. `dir` Out: the packet comes from `port`; In: it goes to `port` (its source
+/// is the port its source MAC is known on, if any).
+pub(crate) fn explain(
+    rcu: &impl RcuReader,
+    sw: &Switch,
+    port: &Port,
+    dir: Direction,
+    key: &FlowKey,
+    on_step: &mut StepFn<'_>,
+) -> Explained {
+    let table = sw.table(rcu);
+    match dir {
+        Direction::Out => match l2_decide(port, table, sw, &key.dst_mac, &key.src_mac) {
+            Decision::Forward(id) => {
+                let dst = table.port(id).map(|p| &**p);
+                let pv = walk_path(rcu, Some(port), port.id, dst, key, on_step);
+                Explained {
+                    verdict: pv.verdict,
+                    out_port: (pv.verdict == Verdict::Allow).then_some(id),
+                }
+            }
+            Decision::Flood { .. } | Decision::PassToHost => {
+                let pv = walk_path(rcu, Some(port), port.id, None, key, on_step);
+                Explained {
+                    verdict: pv.verdict,
+                    out_port: None,
+                }
+            }
+            Decision::Drop(_) => Explained {
+                verdict: Verdict::Deny,
+                out_port: None,
+            },
+        },
+        Direction::In => {
+            let src_id = table
+                .static_port(&key.src_mac)
+                .or_else(|| sw.fdb().get(&key.src_mac));
+            let src = src_id.and_then(|id| table.port(id)).map(|p| &**p);
+            let pv = walk_path(rcu, None, src_id.unwrap_or(NO_PORT), Some(port), key, on_step);
+            let _ = src;
+            Explained {
+                verdict: pv.verdict,
+                out_port: (pv.verdict == Verdict::Allow).then_some(port.id),
+            }
+        }
+    }
+}
+
+fn no_step(_: u16, _: Direction, _: &Layer, _: Option<&Rule>, _: Verdict) {}
+
+impl Port {
+    /// Applies a flow's (or a fresh decision's) action to the frame.
+    #[inline]
+    fn apply(&self, action: Action, skb: SkBuff, table: &PortTable, rx: &RxCtx) -> RxResult {
+        match action {
+            Action::Forward(id) => match table.port(id) {
+                Some(out) => out.send(skb, rx),
+                None => self.drop_frame(skb, DropReason::NoTxTarget, rx),
+            },
+            Action::Pass => return self.pass(skb, rx),
+            Action::Deny => self.deny(skb, rx),
+        }
+        RxResult::Consumed
+    }
+
+    /// The flow limit of this port.
+    fn flow_limit(&self, sw_port_max: u32) -> u32 {
+        match self.max_flows() {
+            0 => sw_port_max,
+            n => n,
+        }
+    }
+
+    /// Re-decides a flow whose policy generation is old: the same decision just takes the new
+    /// generation; a different one replaces the flow. Returns the action to apply.
+    fn revalidate(&self, f: &Flow, table: &PortTable, gen: u32, rx: &RxCtx) -> Action {
+        let sw = &*self.switch;
+        self.stats.cpu(rx).revalidate();
+        sw.stats().cpu(rx).revalidate();
+        let key = f.key();
+        let fresh = if f.is_reply() {
+            // A reply flow stands as long as its connection's forward direction is allowed.
+            let origin = conn::reverse(key);
+            let src = table.port(f.peer()).map(|p| &**p);
+            match src {
+                Some(src) => {
+                    let pv = walk_path(rx, Some(src), src.id, Some(self), &origin, &mut no_step);
+                    pv.outcome(Action::Forward(src.id), rx)
+                }
+                None => Outcome {
+                    action: Action::Deny,
+                    prov: Provenance::default(),
+                    counted: [None, None],
+                },
+            }
+        } else {
+            match l2_decide(self, table, sw, &key.dst_mac, &key.src_mac) {
+                Decision::Forward(id) => {
+                    let dst = table.port(id).map(|p| &**p);
+                    walk_path(rx, Some(self), self.id, dst, key, &mut no_step).outcome(Action::Forward(id), rx)
+                }
+                Decision::PassToHost => Outcome {
+                    action: Action::Pass,
+                    prov: Provenance::default(),
+                    counted: [None, None],
+                },
+                // The destination is no longer a single port: drop the flow, the next packet
+                // takes the slow path.
+                _ => {
+                    sw.flows().remove(self.id, key);
+                    return f.action();
+                }
+            }
+        };
+        if fresh.same_decision(f) {
+            f.set_generation(gen);
+            return f.action();
+        }
+        let action = fresh.action;
+        let nf = NewFlow {
+            key: *key,
+            in_port: self.id,
+            peer: f.peer(),
+            reply: f.is_reply(),
+            outcome: fresh,
+            flags: f.tcp_flags(),
+            len: 0,
+        };
+        let cfg = sw.config(rx);
+        let _ = sw.flows().install(nf, None, f.owner(), (cfg.max_flows, u32::MAX), gen, true);
+        action
+    }
+
+    /// The slow path for a unicast frame to port `dst_id`, or one for the host: decide, install
+    /// the flow (and its reverse), apply.
+    #[allow(clippy::too_many_arguments)]
+    fn miss(
+        &self,
+        skb: SkBuff,
+        key: &FlowKey,
+        tkey: &FlowKey,
+        decision: Decision,
+        table: &PortTable,
+        gen: u32,
+        rx: &RxCtx,
+    ) -> RxResult {
+        let sw = &*self.switch;
+        let len = skb.frame_len();
+        let (outcome, dst) = match decision {
+            Decision::Forward(id) => {
+                let Some(dst) = table.port(id) else {
+                    self.drop_frame(skb, DropReason::NoTxTarget, rx);
+                    return RxResult::Consumed;
+                };
+                let pv = walk_path(rx, Some(self), self.id, Some(dst), key, &mut no_step);
+                (pv.outcome(Action::Forward(id), rx), Some(id))
+            }
+            _ => (
+                Outcome {
+                    action: Action::Pass,
+                    prov: Provenance::default(),
+                    counted: [None, None],
+                },
+                None,
+            ),
+        };
+        let action = outcome.action;
+        let rev = match (action, dst) {
+            (Action::Forward(d), Some(_)) => Some(NewFlow {
+                key: conn::reverse(tkey),
+                in_port: d,
+                peer: self.id,
+                reply: true,
+                outcome: Outcome {
+                    action: Action::Forward(self.id),
+                    prov: outcome.prov,
+                    counted: [None, None],
+                },
+                flags: 0,
+                len: 0,
+            }),
+            _ => None,
+        };
+        let n = 1 + u64::from(rev.is_some());
+        let fwd = NewFlow {
+            key: *tkey,
+            in_port: self.id,
+            peer: dst.unwrap_or(NO_PORT),
+            reply: false,
+            outcome,
+            flags: key.tcp_flags,
+            len,
+        };
+        let cfg = sw.config(rx);
+        let limits = (cfg.max_flows, self.flow_limit(cfg.port_max_flows));
+        match sw.flows().install(fwd, rev, self.id, limits, gen, false) {
+            Installed::Yes => {
+                self.stats.cpu(rx).flow_install(n);
+                sw.stats().cpu(rx).flow_install(n);
+            }
+            Installed::Limit => {
+                self.stats.cpu(rx).flow_limit();
+                sw.stats().cpu(rx).flow_limit();
+                if cfg.limit_drop {
+                    self.drop_frame(skb, DropReason::FlowLimit, rx);
+                    return RxResult::Consumed;
+                }
+            }
+            // Not cached this time; the packet itself goes on.
+            Installed::NoMem => {}
+        }
+        self.apply(action, skb, table, rx)
+    }
+
+    /// Floods a frame (not cached): `self`'s outbound layers once, each VM destination's inbound
+    /// layers per copy.
+    fn flood(&self, skb: SkBuff, key: &FlowKey, vm_only: bool, to_host: bool, table: &PortTable, rx: &RxCtx) -> RxResult {
+        let sw = &*self.switch;
+        let len = skb.frame_len();
+        if walk_path(rx, Some(self), self.id, None, key, &mut no_step).verdict == Verdict::Deny {
+            self.deny(skb, rx);
+            return RxResult::Consumed;
+        }
+        self.stats.cpu(rx).flood();
+        sw.stats().cpu(rx).flood();
+        for out in table.ports() {
+            if out.id == self.id || (vm_only && out.kind != PortKind::Vm) {
+                continue;
+            }
+            if out.kind == PortKind::Vm
+                && !out.stack(rx).is_empty()
+                && walk_path(rx, None, self.id, Some(out), key, &mut no_step).verdict == Verdict::Deny
+            {
+                out.stats.cpu(rx).policy_drop();
+                sw.stats().cpu(rx).policy_drop();
+                continue;
+            }
+            match skb.clone_frame() {
+                Some(copy) => out.send(copy, rx),
+                None => {
+                    out.stats.cpu(rx).drop(len);
+                    sw.stats().cpu(rx).drop(len);
+                }
+            }
+        }
+        if to_host {
+            return self.pass(skb, rx);
+        }
+        skb.consume();
+        RxResult::Consumed
     }
 }
 
@@ -106,74 +522,72 @@ impl RxHandler for Port {
         port.stats.cpu(rx).rx(len);
         sw.stats().cpu(rx).rx(len);
         // Packet generators and taps share skbs; we change skb->dev and push the header back.
-        let Some(skb) = skb.unshare() else {
+        let Some(mut skb) = skb.unshare() else {
             port.stats.cpu(rx).drop(len);
             sw.stats().cpu(rx).drop(len);
             return RxResult::Consumed;
         };
-        let eth = skb.eth_header();
-        let mut dst: Mac = [0; 6];
-        let mut src: Mac = [0; 6];
-        dst.copy_from_slice(&eth[0..6]);
-        src.copy_from_slice(&eth[6..12]);
-
+        let parsed = match skb.headers(PARSE_BYTES) {
+            Some(frame) => flowkey::parse(frame),
+            None => {
+                port.drop_frame(skb, DropReason::NoMem, rx);
+                return RxResult::Consumed;
+            }
+        };
+        let key = match parsed {
+            Ok(k) => k,
+            Err(e) => {
+                port.stats.cpu(rx).parse_error();
+                sw.stats().cpu(rx).parse_error();
+                port.drop_frame(skb, parse_drop_reason(e), rx);
+                return RxResult::Consumed;
+            }
+        };
         let table = sw.table(rx);
+        let gen = sw.policy().generation();
+        let flows = sw.flows();
+        let tkey = conn::table_key(&key);
+        let hash = flows.hash(&tkey, port.id);
+
+        // Fast path: one lookup.
+        if let Some(f) = flows.lookup(rx, hash, port.id, &tkey) {
+            port.stats.cpu(rx).flow_hit();
+            sw.stats().cpu(rx).flow_hit();
+            f.touch(work::jiffies(), len, key.tcp_flags, rx);
+            let action = if f.generation() == gen {
+                f.action()
+            } else {
+                port.revalidate(f, table, gen, rx)
+            };
+            return port.apply(action, skb, table, rx);
+        }
+
+        // Slow path.
+        port.stats.cpu(rx).flow_miss();
+        sw.stats().cpu(rx).flow_miss();
         let ingress = Ingress {
             id: port.id,
             kind: port.kind,
             mac: port.mac,
         };
-        if policy::learns(&ingress)
-            && policy::is_valid_source(&src)
-            && table.static_port(&src).is_none()
-        {
-            sw.fdb().learn(&src, port.id);
+        if l2::learns(&ingress) && l2::is_valid_source(&key.src_mac) && table.static_port(&key.src_mac).is_none() {
+            if sw.fdb().learn(&key.src_mac, port.id) {
+                // A MAC appeared or moved: flows towards it are re-decided.
+                sw.policy().bump_generation();
+            }
         }
-        let decision = policy::decide(&ingress, &dst, &src, |mac| {
-            let id = table.static_port(mac).or_else(|| sw.fdb().get(mac))?;
-            table.port(id).map(|p| (id, p.kind))
-        });
-
+        let decision = l2_decide(&port, table, sw, &key.dst_mac, &key.src_mac);
         match decision {
-            Decision::Forward(id) => match table.port(id) {
-                Some(out) => out.send(skb, rx),
-                None => port.drop_frame(skb, DropReason::NoTxTarget, rx),
-            },
-            Decision::Flood { vm_only, to_host } => {
-                port.stats.cpu(rx).flood();
-                sw.stats().cpu(rx).flood();
-                for out in table.ports() {
-                    if out.id == port.id || (vm_only && out.kind != PortKind::Vm) {
-                        continue;
-                    }
-                    match skb.clone_frame() {
-                        Some(copy) => out.send(copy, rx),
-                        None => {
-                            out.stats.cpu(rx).drop(len);
-                            sw.stats().cpu(rx).drop(len);
-                        }
-                    }
-                }
-                if to_host {
-                    port.stats.cpu(rx).pass();
-                    sw.stats().cpu(rx).pass();
-                    return RxResult::Pass(skb);
-                }
-                skb.consume();
-            }
-            Decision::PassToHost => {
-                port.stats.cpu(rx).pass();
-                sw.stats().cpu(rx).pass();
-                return RxResult::Pass(skb);
-            }
+            Decision::Forward(_) | Decision::PassToHost => port.miss(skb, &key, &tkey, decision, table, gen, rx),
+            Decision::Flood { vm_only, to_host } => port.flood(skb, &key, vm_only, to_host, table, rx),
             Decision::Drop(cause) => {
                 let reason = match cause {
                     DropCause::InvalidSource | DropCause::Spoofed => DropReason::MacInvalidSource,
                     DropCause::Hairpin => DropReason::NoTxTarget,
                 };
                 port.drop_frame(skb, reason, rx);
+                RxResult::Consumed
             }
         }
-        RxResult::Consumed
     }
 }

@@ -22,6 +22,13 @@ pub(crate) struct Counters {
     drop_bytes: Counter,
     pass_packets: Counter,
     flood_packets: Counter,
+    flow_hit_packets: Counter,
+    flow_miss_packets: Counter,
+    flow_install: Counter,
+    flow_limit_packets: Counter,
+    policy_drop_packets: Counter,
+    parse_error_packets: Counter,
+    revalidate: Counter,
 }
 
 impl Counters {
@@ -57,6 +64,48 @@ impl Counters {
     pub(crate) fn flood(&self) {
         self.flood_packets.add(1);
     }
+
+    /// A packet hit an installed flow.
+    #[inline]
+    pub(crate) fn flow_hit(&self) {
+        self.flow_hit_packets.add(1);
+    }
+
+    /// A packet found no flow and was decided by the rules.
+    #[inline]
+    pub(crate) fn flow_miss(&self) {
+        self.flow_miss_packets.add(1);
+    }
+
+    /// `n` flows were installed.
+    #[inline]
+    pub(crate) fn flow_install(&self, n: u64) {
+        self.flow_install.add(n);
+    }
+
+    /// A new flow met a flow limit.
+    #[inline]
+    pub(crate) fn flow_limit(&self) {
+        self.flow_limit_packets.add(1);
+    }
+
+    /// A layer denied a packet.
+    #[inline]
+    pub(crate) fn policy_drop(&self) {
+        self.policy_drop_packets.add(1);
+    }
+
+    /// A packet could not be parsed.
+    #[inline]
+    pub(crate) fn parse_error(&self) {
+        self.parse_error_packets.add(1);
+    }
+
+    /// A flow was re-decided after a policy change.
+    #[inline]
+    pub(crate) fn revalidate(&self) {
+        self.revalidate.add(1);
+    }
 }
 
 /// Counters of a port or a switch.
@@ -73,6 +122,13 @@ pub(crate) struct Snapshot {
     drop_bytes: u64,
     pass_packets: u64,
     flood_packets: u64,
+    flow_hit_packets: u64,
+    flow_miss_packets: u64,
+    flow_install: u64,
+    flow_limit_packets: u64,
+    policy_drop_packets: u64,
+    parse_error_packets: u64,
+    revalidate: u64,
 }
 
 impl Stats {
@@ -96,6 +152,13 @@ impl Stats {
             s.drop_bytes += c.drop_bytes.get();
             s.pass_packets += c.pass_packets.get();
             s.flood_packets += c.flood_packets.get();
+            s.flow_hit_packets += c.flow_hit_packets.get();
+            s.flow_miss_packets += c.flow_miss_packets.get();
+            s.flow_install += c.flow_install.get();
+            s.flow_limit_packets += c.flow_limit_packets.get();
+            s.policy_drop_packets += c.policy_drop_packets.get();
+            s.parse_error_packets += c.parse_error_packets.get();
+            s.revalidate += c.revalidate.get();
             s
         })
     }
@@ -112,7 +175,14 @@ impl Snapshot {
             m.put_uint(VFLOW_A_STATS_DROP_PACKETS, self.drop_packets)?;
             m.put_uint(VFLOW_A_STATS_DROP_BYTES, self.drop_bytes)?;
             m.put_uint(VFLOW_A_STATS_PASS_PACKETS, self.pass_packets)?;
-            m.put_uint(VFLOW_A_STATS_FLOOD_PACKETS, self.flood_packets)
+            m.put_uint(VFLOW_A_STATS_FLOOD_PACKETS, self.flood_packets)?;
+            m.put_uint(VFLOW_A_STATS_FLOW_HIT_PACKETS, self.flow_hit_packets)?;
+            m.put_uint(VFLOW_A_STATS_FLOW_MISS_PACKETS, self.flow_miss_packets)?;
+            m.put_uint(VFLOW_A_STATS_FLOW_INSTALL, self.flow_install)?;
+            m.put_uint(VFLOW_A_STATS_FLOW_LIMIT_PACKETS, self.flow_limit_packets)?;
+            m.put_uint(VFLOW_A_STATS_POLICY_DROP_PACKETS, self.policy_drop_packets)?;
+            m.put_uint(VFLOW_A_STATS_PARSE_ERROR_PACKETS, self.parse_error_packets)?;
+            m.put_uint(VFLOW_A_STATS_REVALIDATE, self.revalidate)
         })
     }
 }

@@ -14,7 +14,10 @@ use crate::ffi::{
     rcu::{RcuBox, RcuReader},
     rtnl::Rtnl,
     rx,
+    work::{self, Periodic},
 };
+use crate::flow::{FlowConfig, FlowTable};
+use crate::policy::Policy;
 use crate::logic::fdb::{Mac, PortKind};
 use crate::port::Port;
 use crate::stats::Stats;
@@ -116,6 +119,14 @@ pub(crate) struct Switch {
     table: RcuBox<PortTable>,
     fdb: Fdb,
     stats: Stats,
+    #[pin]
+    flows: FlowTable,
+    /// Flow-table settings; replaced as a whole under `ports`.
+    config: RcuBox<FlowConfig>,
+    policy: Arc<Policy>,
+    /// The flow sweeper; it holds a reference to the switch, dropped by `destroy`.
+    #[pin]
+    gc: Mutex<Option<Pin<KBox<Periodic<Switch>>>>>,
 }
 
 /// How a port is asked for.
@@ -125,9 +136,10 @@ pub(crate) struct PortConfig {
 }
 
 impl Switch {
-    pub(crate) fn new(name: SwitchName) -> Result<Arc<Self>> {
+    /// A switch with flow-table settings `cfg`; its flow sweeper runs until [`Self::destroy`].
+    pub(crate) fn new(name: SwitchName, cfg: FlowConfig) -> Result<Arc<Self>> {
         let table = RcuBox::new(KBox::new(PortTable::empty(), GFP_KERNEL)?);
-        Arc::pin_init(
+        let sw = Arc::pin_init(
             try_pin_init!(Switch {
                 name,
                 ports <- new_mutex!(Ports {
@@ -137,11 +149,57 @@ impl Switch {
                 table,
                 fdb: Fdb::new()?,
                 stats: Stats::new()?,
+                flows <- FlowTable::new(cfg.max_flows)?,
+                config: RcuBox::new(KBox::new(cfg, GFP_KERNEL)?),
+                policy: Policy::new()?,
+                gc <- new_mutex!(None),
             }),
             GFP_KERNEL,
-        )
+        )?;
+        let gc = Periodic::start(sw.clone(), work::hz(), Switch::sweep)?;
+        *sw.gc.lock() = Some(gc);
+        Ok(sw)
     }
 
+    fn sweep(&self) {
+        let t = {
+            let g = kernel::sync::rcu::read_lock();
+            self.config.read(&g).timeouts
+        };
+        self.flows.sweep(&t);
+    }
+
+    pub(crate) fn flows(&self) -> &FlowTable {
+        &self.flows
+    }
+
+    pub(crate) fn policy(&self) -> &Arc<Policy> {
+        &self.policy
+    }
+
+    /// Flow-table settings, for the packet path.
+    #[inline]
+    pub(crate) fn config<'a>(&'a self, rcu: &'a impl RcuReader) -> &'a FlowConfig {
+        self.config.read(rcu)
+    }
+
+    /// Flow-table settings now.
+    pub(crate) fn config_now(&self) -> FlowConfig {
+        let g = kernel::sync::rcu::read_lock();
+        *self.config.read(&g)
+    }
+
+    /// Applies new flow-table settings. Raising `max_flows` past what the table was sized for
+    /// rebuilds it empty.
+    pub(crate) fn set_config(&self, cfg: FlowConfig) -> Result {
+        let _ports = self.ports.lock();
+        let old = self.config_now();
+        if crate::flow::buckets_for(cfg.max_flows) > crate::flow::buckets_for(old.max_flows) {
+            self.flows.rebuild(cfg.max_flows)?;
+        }
+        drop(self.config.replace(KBox::new(cfg, GFP_KERNEL)?));
+        Ok(())
+    }
     pub(crate) fn name(&self) -> &SwitchName {
         &self.name
     }
@@ -178,6 +236,8 @@ impl Switch {
         let t = KBox::new(PortTable::build(&ports.slots)?, GFP_KERNEL)?;
         // The old table is freed after a grace period when the returned value drops.
         drop(self.table.replace(t));
+        // Flows decided with the old port set are re-decided on their next packet.
+        self.policy.bump_generation();
         Ok(())
     }
 
@@ -241,11 +301,17 @@ impl Switch {
             }
         }
         self.fdb.forget_port(port.id());
+        // The port's number may be reused: no flow may still name it.
+        let id = port.id();
+        self.flows.flush(|f| f.in_port() == id || f.peer() == id || f.owner() == id);
         drop(handler);
     }
 
     /// Detaches every port (switch deletion or namespace exit).
     pub(crate) fn destroy(&self, rtnl: &Rtnl) {
+        // Stop the sweeper first: it holds a reference to the switch.
+        let gc = self.gc.lock().take();
+        drop(gc);
         let ports = match self.port_list() {
             Ok(p) => p,
             Err(_) => KVec::new(),

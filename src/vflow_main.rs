@@ -8,11 +8,13 @@
 
 mod fdb;
 mod ffi;
+mod flow;
 mod genl;
 mod genl_flow;
 mod genl_policy;
 mod logic;
 mod netns;
+mod policy;
 mod port;
 mod stats;
 mod switch;
@@ -36,6 +38,16 @@ struct Vflow {
     _genl: ffi::genl::Family,
     _pernet: ffi::pernet::Pernet,
     _notifier: ffi::notifier::Notifier,
+    _rcu_barrier: RcuBarrier,
+}
+
+/// Dropped last: waits for the flow table's pending `call_rcu` frees, which run module code.
+struct RcuBarrier;
+
+impl Drop for RcuBarrier {
+    fn drop(&mut self) {
+        ffi::rcu::barrier();
+    }
 }
 
 impl kernel::Module for Vflow {
@@ -48,6 +60,7 @@ impl kernel::Module for Vflow {
             _genl: genl,
             _pernet: pernet,
             _notifier: notifier,
+            _rcu_barrier: RcuBarrier,
         })
     }
 }

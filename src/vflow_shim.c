@@ -80,11 +80,6 @@ struct sk_buff *vflow_skb_share_check(struct sk_buff *skb)
 	return skb_share_check(skb, GFP_ATOMIC);
 }
 
-const u8 *vflow_skb_mac_header(const struct sk_buff *skb)
-{
-	return skb_mac_header(skb);
-}
-
 /* Frame length including the Ethernet header that eth_type_trans() pulled. */
 unsigned int vflow_skb_frame_len(const struct sk_buff *skb)
 {

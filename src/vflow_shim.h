@@ -26,7 +26,6 @@ int vflow_rx_handler_register(struct net_device *dev, rx_handler_func_t *handler
 
 /* sk_buff */
 struct sk_buff *vflow_skb_share_check(struct sk_buff *skb);
-const u8 *vflow_skb_mac_header(const struct sk_buff *skb);
 unsigned int vflow_skb_frame_len(const struct sk_buff *skb);
 bool vflow_skb_is_loopback(const struct sk_buff *skb);
 int vflow_skb_xmit(struct sk_buff *skb, struct net_device *dev);

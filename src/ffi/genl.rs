@@ -178,6 +178,53 @@ impl Extack {
         }
         self.msg(EINVAL, msg)
     }
+
+    /// Sets a formatted message (`NL_SET_ERR_MSG_FMT`: written into the extack's own buffer, cut
+    /// to its 80 bytes) and, if given, the offending attribute; returns `err` for `?`.
+    pub(crate) fn fmt(&self, err: Error, attr: Option<&Attr<'_>>, args: core::fmt::Arguments<'_>) -> Error {
+        if self.ext.is_null() {
+            return err;
+        }
+        // SAFETY: the core's extack lives for the whole request and only the request's handler
+        // writes it.
+        let ext = unsafe { &mut *self.ext };
+        let mut w = MsgBuf {
+            buf: &mut ext._msg_buf,
+            len: 0,
+        };
+        // `MsgBuf` never fails; a longer message is cut.
+        let _ = core::fmt::write(&mut w, args);
+        let end = w.len;
+        if let Some(nul) = ext._msg_buf.get_mut(end) {
+            *nul = 0;
+        }
+        ext._msg = ext._msg_buf.as_ptr();
+        if let Some(a) = attr {
+            ext.bad_attr = a.as_ptr();
+        }
+        err
+    }
+}
+
+/// Writes a message into an extack's buffer, keeping room for the terminating NUL.
+struct MsgBuf<'a> {
+    buf: &'a mut [kernel::ffi::c_char],
+    len: usize,
+}
+
+impl core::fmt::Write for MsgBuf<'_> {
+    fn write_str(&mut self, s: &str) -> core::fmt::Result {
+        for &b in s.as_bytes() {
+            if self.len + 1 >= self.buf.len() {
+                break;
+            }
+            if let Some(slot) = self.buf.get_mut(self.len) {
+                *slot = b as kernel::ffi::c_char;
+            }
+            self.len += 1;
+        }
+        Ok(())
+    }
 }
 
 /// A `do` request.

@@ -83,6 +83,24 @@ impl<T> Drop for Retired<T> {
     }
 }
 
+impl<T> Retired<T> {
+    /// Frees every version in `list` after a single grace period, instead of one per version
+    /// (republishing many objects at once).
+    pub(crate) fn free_all(list: KVec<Retired<T>>) {
+        if list.is_empty() {
+            return;
+        }
+        rcu::synchronize_rcu();
+        for r in list {
+            let r = core::mem::ManuallyDrop::new(r);
+            // SAFETY: `r` was unreachable for new readers before the grace period above began
+            // (invariant), so every reader that could see it has finished; `ManuallyDrop` keeps
+            // its own `Drop` from freeing it again.
+            drop(unsafe { KBox::from_raw(r.ptr) });
+        }
+    }
+}
+
 /// Waits for every pending `call_rcu` callback (module unload: the callbacks are module code).
 pub(crate) fn barrier() {
     // SAFETY: plain kernel call; sleeps, callers are in process context.

@@ -114,6 +114,11 @@ unsafe impl<T: Send + Sync> Send for RcuHash<T> {}
 // SAFETY: as above; all mutation is under `lock` or through atomics.
 unsafe impl<T: Send + Sync> Sync for RcuHash<T> {}
 
+/// `call_rcu` callback freeing a node.
+///
+/// # Safety
+///
+/// `head` must be the `rcu` field of an unlinked `Node<T>` whose grace period has passed.
 unsafe extern "C" fn free_node<T>(head: *mut bindings::callback_head) {
     // SAFETY: `head` is the first field of a `Node<T>` (invariant) that `call_rcu` was given by
     // `Writer::unlink` after unlinking it; the grace period has passed, so no reader holds it.
@@ -237,10 +242,6 @@ pub(crate) struct Writer<'a, T> {
 }
 
 impl<T> Writer<'_, T> {
-    pub(crate) fn n_buckets(&self) -> usize {
-        self.b.heads.len()
-    }
-
     /// The value with `hash` for which `eq` holds.
     pub(crate) fn find(&self, hash: u32, eq: impl Fn(&T) -> bool) -> Option<&T> {
         let mut p = self.b.head(hash)?.load(Ordering::Relaxed);

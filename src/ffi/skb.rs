@@ -80,13 +80,6 @@ impl SkBuff {
         NonNull::new(p).map(|skb| SkBuff { skb })
     }
 
-    /// The Ethernet header (dst, src, ethertype): always linear after `eth_type_trans`.
-    pub(crate) fn eth_header(&self) -> &[u8; 14] {
-        // SAFETY: on the receive path the mac header is set and the 14 Ethernet header bytes are
-        // in the linear area (eth_type_trans pulled them), alive as long as we own the skb.
-        unsafe { &*sys::vflow_skb_mac_header(self.skb.as_ptr()).cast::<[u8; 14]>() }
-    }
-
     /// The frame from its Ethernet header on, with at least its first `want` bytes (or all of it
     /// if shorter) made linear; `None` when out of memory (the frame is still ours).
     pub(crate) fn headers(&mut self, want: u32) -> Option<&[u8]> {

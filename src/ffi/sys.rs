@@ -46,7 +46,6 @@ extern "C" {
     ) -> c_int;
 
     pub(super) fn vflow_skb_share_check(skb: *mut sk_buff) -> *mut sk_buff;
-    pub(super) fn vflow_skb_mac_header(skb: *const sk_buff) -> *const u8;
     pub(super) fn vflow_skb_frame_len(skb: *const sk_buff) -> c_uint;
     pub(super) fn vflow_skb_is_loopback(skb: *const sk_buff) -> bool;
     pub(super) fn vflow_skb_xmit(skb: *mut sk_buff, dev: *mut net_device) -> c_int;

@@ -48,6 +48,11 @@ unsafe impl<T: Send + Sync> Send for Periodic<T> {}
 // SAFETY: shared state is the atomic flag and `&T`.
 unsafe impl<T: Send + Sync> Sync for Periodic<T> {}
 
+/// The work callback.
+///
+/// # Safety
+///
+/// `work` must be the `work_struct` of a live `Periodic<T>`.
 unsafe extern "C" fn run<T: Send + Sync + 'static>(work: *mut bindings::work_struct) {
     // SAFETY: `work` is the first field of `dw`, the first field of a live pinned `Periodic<T>`
     // (invariant); `Drop` cancels the work before the value goes.
@@ -80,7 +85,7 @@ impl<T: Send + Sync + 'static> Periodic<T> {
     fn schedule(&self) {
         // SAFETY: `dw` is initialised and pinned (invariant); queueing an already queued work is
         // a no-op.
-        unsafe { sys::vflow_schedule_delayed_work(self.dw.get(), self.period as _) };
+        unsafe { sys::vflow_schedule_delayed_work(self.dw.get(), self.period as usize) };
     }
 }
 

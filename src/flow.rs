@@ -1,0 +1,492 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The flow table: cached decisions, one per flow direction.
+//!
+//! A flow is keyed by the input port and the parsed headers (TCP flags excluded). The first
+//! packet of a flow misses, is decided by the L2 forwarding policy and the rule layers (see
+//! `port.rs`), and installs a flow; when it is allowed to a single port, the reverse flow is
+//! installed with it, so the replies pass whatever the inbound rules say (stateful). Later
+//! packets do one lock-free lookup. Each flow remembers the policy generation it was decided
+//! under and is re-decided on its first hit after a policy change. A periodic sweep expires idle
+//! flows, both directions of a connection together, with timeouts chosen from the connection's
+//! protocol and TCP state.
+//!
+//! Hits write nothing shared but the flow's own counters and timestamps, with plain stores (no
+//! atomic read-modify-write): two CPUs hitting the same flow at the same instant can lose an
+//! increment of its packet count. Port and switch counters are per-CPU and exact.
+
+use core::sync::atomic::{AtomicU16, AtomicU32, AtomicU64, Ordering::Relaxed};
+
+use kernel::{alloc::AllocError, prelude::*, sync::Arc};
+
+use crate::ffi::{
+    rcu::RcuReader,
+    rcuhash::{NodeBox, RcuHash},
+    rx::RxCtx,
+    work,
+};
+use crate::logic::conn::{self, Timeouts};
+use crate::logic::flowkey::FlowKey;
+use crate::policy::Rule;
+use crate::uapi::VFLOW_MAX_PORTS;
+
+/// What a flow does with its packets.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum Action {
+    /// Send out of this port.
+    Forward(u16),
+    /// Hand to the host stack (uplink traffic for no vflow port).
+    Pass,
+    /// Drop (a layer denied it).
+    Deny,
+}
+
+/// "No port" in port-id fields.
+pub(crate) const NO_PORT: u16 = u16::MAX;
+
+/// Who decided a flow: the deciding layer's name (NUL-padded, empty for none) and rule id (0: the
+/// layer's default verdict).
+#[derive(Clone, Copy, PartialEq, Eq, Default)]
+pub(crate) struct Provenance {
+    pub(crate) layer: [u8; 16],
+    pub(crate) rule_id: u32,
+}
+
+/// A decision as the flow table stores it.
+pub(crate) struct Outcome {
+    pub(crate) action: Action,
+    pub(crate) prov: Provenance,
+    /// Rules with the count action whose counters this flow's packets go to (one per walk).
+    pub(crate) counted: [Option<Arc<Rule>>; 2],
+}
+
+impl Outcome {
+    pub(crate) fn same_decision(&self, f: &Flow) -> bool {
+        self.action == f.action && self.prov == f.prov && {
+            let a = self.counted.iter().map(|r| r.as_ref().map(|r| r.id()));
+            let b = f.counted.iter().map(|r| r.as_ref().map(|r| r.id()));
+            a.eq(b)
+        }
+    }
+}
+
+/// One cached flow direction.
+pub(crate) struct Flow {
+    key: FlowKey,
+    in_port: u16,
+    /// The other end: the output port of a forward flow, the origin's input port of a reply flow.
+    peer: u16,
+    /// The port whose traffic created the flow: its flow budget pays for both directions.
+    owner: u16,
+    reply: bool,
+    action: Action,
+    prov: Provenance,
+    counted: [Option<Arc<Rule>>; 2],
+    created: u64,
+    gen: AtomicU32,
+    last_used: AtomicU64,
+    packets: AtomicU64,
+    bytes: AtomicU64,
+    tcp_flags: AtomicU16,
+}
+
+impl Flow {
+    pub(crate) fn key(&self) -> &FlowKey {
+        &self.key
+    }
+    pub(crate) fn in_port(&self) -> u16 {
+        self.in_port
+    }
+    pub(crate) fn peer(&self) -> u16 {
+        self.peer
+    }
+    pub(crate) fn owner(&self) -> u16 {
+        self.owner
+    }
+    pub(crate) fn is_reply(&self) -> bool {
+        self.reply
+    }
+    pub(crate) fn action(&self) -> Action {
+        self.action
+    }
+    pub(crate) fn provenance(&self) -> &Provenance {
+        &self.prov
+    }
+    pub(crate) fn generation(&self) -> u32 {
+        self.gen.load(Relaxed)
+    }
+    pub(crate) fn created(&self) -> u64 {
+        self.created
+    }
+    pub(crate) fn last_used(&self) -> u64 {
+        self.last_used.load(Relaxed)
+    }
+    pub(crate) fn packets(&self) -> u64 {
+        self.packets.load(Relaxed)
+    }
+    pub(crate) fn bytes(&self) -> u64 {
+        self.bytes.load(Relaxed)
+    }
+    pub(crate) fn tcp_flags(&self) -> u16 {
+        self.tcp_flags.load(Relaxed)
+    }
+
+    /// Marks the flow as decided under `gen` (its decision did not change).
+    pub(crate) fn set_generation(&self, gen: u32) {
+        self.gen.store(gen, Relaxed);
+    }
+
+    /// Accounts one packet (plain stores: see the module documentation).
+    #[inline]
+    pub(crate) fn touch(&self, now: u64, len: u32, flags: u16, rx: &RxCtx) {
+        self.packets.store(self.packets.load(Relaxed).wrapping_add(1), Relaxed);
+        self.bytes.store(self.bytes.load(Relaxed).wrapping_add(u64::from(len)), Relaxed);
+        if self.last_used.load(Relaxed) != now {
+            self.last_used.store(now, Relaxed);
+        }
+        let old = self.tcp_flags.load(Relaxed);
+        if old | flags != old {
+            self.tcp_flags.store(old | flags, Relaxed);
+        }
+        for r in self.counted.iter().flatten() {
+            r.count_packet(rx, len);
+        }
+    }
+
+    fn matches(&self, in_port: u16, key: &FlowKey) -> bool {
+        self.in_port == in_port && conn::key_eq(&self.key, key)
+    }
+}
+
+/// Flow-table settings of a switch.
+#[derive(Clone, Copy)]
+pub(crate) struct FlowConfig {
+    pub(crate) max_flows: u32,
+    pub(crate) port_max_flows: u32,
+    pub(crate) limit_drop: bool,
+    pub(crate) timeouts: Timeouts,
+}
+
+/// Default number of flows a switch caches.
+pub(crate) const DEFAULT_MAX_FLOWS: u32 = 65536;
+
+impl Default for FlowConfig {
+    fn default() -> Self {
+        FlowConfig {
+            max_flows: DEFAULT_MAX_FLOWS,
+            port_max_flows: DEFAULT_MAX_FLOWS / 4,
+            limit_drop: false,
+            timeouts: Timeouts::default(),
+        }
+    }
+}
+
+/// Buckets for a table of `max_flows` flows: about one per flow, at most 4 Mi.
+pub(crate) fn buckets_for(max_flows: u32) -> usize {
+    (max_flows as usize).clamp(1024, 4 << 20)
+}
+
+/// What `install` did.
+pub(crate) enum Installed {
+    /// Installed (or an equal flow was already there).
+    Yes,
+    /// A flow limit stopped it.
+    Limit,
+    /// No memory for it.
+    NoMem,
+}
+
+/// A switch's flows.
+#[pin_data]
+pub(crate) struct FlowTable {
+    #[pin]
+    hash: RcuHash<Flow>,
+    seed: u32,
+    count: AtomicU32,
+    /// Flows each port owns, by port id.
+    per_port: KVec<AtomicU32>,
+}
+
+/// One flow direction to install.
+pub(crate) struct NewFlow {
+    pub(crate) key: FlowKey,
+    pub(crate) in_port: u16,
+    pub(crate) peer: u16,
+    pub(crate) reply: bool,
+    pub(crate) outcome: Outcome,
+    pub(crate) flags: u16,
+    pub(crate) len: u32,
+}
+
+impl FlowTable {
+    pub(crate) fn new(max_flows: u32) -> Result<impl PinInit<Self, Error>> {
+        let mut per_port = KVec::with_capacity(VFLOW_MAX_PORTS as usize, GFP_KERNEL)?;
+        for _ in 0..VFLOW_MAX_PORTS {
+            per_port.push(AtomicU32::new(0), GFP_KERNEL)?;
+        }
+        let hash = RcuHash::new(buckets_for(max_flows))?;
+        Ok(try_pin_init!(FlowTable {
+            hash <- hash,
+            seed: crate::ffi::random_u32(),
+            count: AtomicU32::new(0),
+            per_port,
+        }? Error))
+    }
+
+    /// Flows installed now.
+    pub(crate) fn count(&self) -> u32 {
+        self.count.load(Relaxed)
+    }
+
+    /// Flows port `id` owns.
+    pub(crate) fn port_count(&self, id: u16) -> u32 {
+        self.per_port.get(usize::from(id)).map_or(0, |c| c.load(Relaxed))
+    }
+
+    #[inline]
+    pub(crate) fn hash(&self, key: &FlowKey, in_port: u16) -> u32 {
+        conn::hash_key(key, in_port, self.seed)
+    }
+
+    /// The flow of `(in_port, key)`; `key` has its TCP flags cleared.
+    #[inline]
+    pub(crate) fn lookup<'a>(
+        &'a self,
+        rcu: &'a impl RcuReader,
+        hash: u32,
+        in_port: u16,
+        key: &FlowKey,
+    ) -> Option<&'a Flow> {
+        self.hash.lookup(rcu, hash, |f| f.matches(in_port, key))
+    }
+
+    fn make(&self, n: NewFlow, owner: u16, gen: u32, now: u64) -> Result<NodeBox<Flow>, AllocError> {
+        let h = self.hash(&n.key, n.in_port);
+        NodeBox::new(
+            h,
+            Flow {
+                key: n.key,
+                in_port: n.in_port,
+                peer: n.peer,
+                owner,
+                reply: n.reply,
+                action: n.outcome.action,
+                prov: n.outcome.prov,
+                counted: n.outcome.counted,
+                created: now,
+                gen: AtomicU32::new(gen),
+                last_used: AtomicU64::new(now),
+                packets: AtomicU64::new(u64::from(n.len != 0)),
+                bytes: AtomicU64::new(u64::from(n.len)),
+                tcp_flags: AtomicU16::new(n.flags),
+            },
+            GFP_ATOMIC,
+        )
+    }
+
+    fn charge(&self, owner: u16, n: u32) {
+        self.count.fetch_add(n, Relaxed);
+        if let Some(c) = self.per_port.get(usize::from(owner)) {
+            c.fetch_add(n, Relaxed);
+        }
+    }
+
+    fn release(&self, f: &Flow) {
+        self.count.fetch_sub(1, Relaxed);
+        if let Some(c) = self.per_port.get(usize::from(f.owner)) {
+            c.fetch_sub(1, Relaxed);
+        }
+    }
+
+    /// Installs a flow and, if given, its reverse flow, charged to port `owner`, unless that
+    /// would pass `max` flows in the switch or `port_max` for the owner. An existing flow with
+    /// the same key is kept (another CPU installed it first); when `replace` is set it is
+    /// replaced instead (revalidation).
+    pub(crate) fn install(
+        &self,
+        fwd: NewFlow,
+        rev: Option<NewFlow>,
+        owner: u16,
+        limits: (u32, u32),
+        gen: u32,
+        replace: bool,
+    ) -> Installed {
+        let need = if rev.is_some() { 2 } else { 1 };
+        if !replace
+            && (self.count().saturating_add(need) > limits.0
+                || self.port_count(owner).saturating_add(need) > limits.1)
+        {
+            return Installed::Limit;
+        }
+        let now = work::jiffies();
+        let Ok(a) = self.make(fwd, owner, gen, now) else {
+            return Installed::NoMem;
+        };
+        let b = match rev {
+            Some(r) => match self.make(r, owner, gen, now) {
+                Ok(b) => Some(b),
+                Err(_) => return Installed::NoMem,
+            },
+            None => None,
+        };
+        let mut w = self.hash.write();
+        for node in Iterator::chain(core::iter::once(a), b) {
+            let (h, port, key) = (self.hash(&node.value().key, node.value().in_port), node.value().in_port, node.value().key);
+            if let Some(old) = w.find(h, |f| f.matches(port, &key)) {
+                if !replace {
+                    continue;
+                }
+                let old_owner = old.owner;
+                if w.remove(h, |f| f.matches(port, &key)) {
+                    self.count.fetch_sub(1, Relaxed);
+                    if let Some(c) = self.per_port.get(usize::from(old_owner)) {
+                        c.fetch_sub(1, Relaxed);
+                    }
+                }
+            }
+            w.insert(node);
+            self.charge(owner, 1);
+        }
+        Installed::Yes
+    }
+
+    /// Removes the flow `(in_port, key)` if present.
+    pub(crate) fn remove(&self, in_port: u16, key: &FlowKey) -> bool {
+        let h = self.hash(key, in_port);
+        let mut w = self.hash.write();
+        let mut owner = None;
+        if let Some(f) = w.find(h, |f| f.matches(in_port, key)) {
+            owner = Some(f.owner);
+        }
+        if w.remove(h, |f| f.matches(in_port, key)) {
+            self.count.fetch_sub(1, Relaxed);
+            if let Some(c) = owner.and_then(|o| self.per_port.get(usize::from(o))) {
+                c.fetch_sub(1, Relaxed);
+            }
+            return true;
+        }
+        false
+    }
+
+    /// Number of buckets, for sweeps and dumps.
+    pub(crate) fn n_buckets(&self, rcu: &impl RcuReader) -> usize {
+        self.hash.n_buckets(rcu)
+    }
+
+    /// The flows of bucket `i`.
+    pub(crate) fn bucket<'a>(&'a self, rcu: &'a impl RcuReader, i: usize) -> impl Iterator<Item = &'a Flow> {
+        self.hash.bucket(rcu, i)
+    }
+
+    /// Removes every flow for which `gone` holds (process context; takes the writer lock one
+    /// bucket at a time). Returns how many went.
+    pub(crate) fn flush(&self, mut gone: impl FnMut(&Flow) -> bool) -> usize {
+        let n = {
+            let g = kernel::sync::rcu::read_lock();
+            self.hash.n_buckets(&g)
+        };
+        let mut total = 0;
+        for i in 0..n {
+            let mut w = self.hash.write();
+            total += w.remove_where(i, |f| {
+                let out = gone(f);
+                if out {
+                    self.release(f);
+                }
+                out
+            });
+            drop(w);
+            if i % 1024 == 1023 {
+                work::cond_resched();
+            }
+        }
+        total
+    }
+
+    /// Empties the table and resizes it for `max_flows` (process context, sleeps).
+    pub(crate) fn rebuild(&self, max_flows: u32) -> Result {
+        self.flush(|_| true);
+        self.hash.rebuild_empty(buckets_for(max_flows))
+    }
+
+    /// Expires idle flows. Both directions of a connection go together, after the timeout of its
+    /// protocol and TCP state since either direction last carried a packet.
+    pub(crate) fn sweep(&self, t: &Timeouts) {
+        let hz = work::hz();
+        let n = {
+            let g = kernel::sync::rcu::read_lock();
+            self.hash.n_buckets(&g)
+        };
+        // Victims found under RCU, removed under the writer lock after it.
+        let mut victims: KVec<(u16, FlowKey)> = match KVec::with_capacity(256, GFP_KERNEL) {
+            Ok(v) => v,
+            Err(_) => return,
+        };
+        let mut i = 0;
+        while i < n {
+            let now = work::jiffies();
+            {
+                let g = kernel::sync::rcu::read_lock();
+                while i < n && victims.len() + 2 <= victims.capacity() {
+                    for f in self.hash.bucket(&g, i) {
+                        self.judge(&g, f, t, now, hz, &mut victims);
+                        if victims.len() + 2 > victims.capacity() {
+                            break;
+                        }
+                    }
+                    i += 1;
+                    if i % 256 == 0 {
+                        break;
+                    }
+                }
+            }
+            for (port, key) in victims.drain_all() {
+                self.remove(port, &key);
+            }
+            work::cond_resched();
+        }
+    }
+
+    /// Adds `f` (and its twin) to `victims` if the connection is idle past its timeout.
+    fn judge(
+        &self,
+        rcu: &impl RcuReader,
+        f: &Flow,
+        t: &Timeouts,
+        now: u64,
+        hz: u64,
+        victims: &mut KVec<(u16, FlowKey)>,
+    ) {
+        let twin = self.twin(rcu, f);
+        // A connection is judged from its forward flow; a reply flow whose forward flow is gone
+        // is judged alone.
+        if f.reply && twin.is_some() {
+            return;
+        }
+        let (fwd_flags, rev_flags) = (f.tcp_flags(), twin.map_or(0, |t| t.tcp_flags()));
+        let state = conn::conn_state(&f.key, fwd_flags, rev_flags);
+        let timeout = conn::timeout_secs(t, f.key.ip_proto, f.key.ethertype, state);
+        let last = twin.map_or(f.last_used(), |t| {
+            let (a, b) = (f.last_used(), t.last_used());
+            // The later of the two, wraparound-safe.
+            if (b.wrapping_sub(a) as i64) > 0 { b } else { a }
+        });
+        if conn::expired(now, last, timeout, hz) {
+            let _ = victims.push_within_capacity((f.in_port, f.key));
+            if let Some(tw) = twin {
+                let _ = victims.push_within_capacity((tw.in_port, tw.key));
+            }
+        }
+    }
+
+    /// The other direction of `f`'s connection, if installed.
+    pub(crate) fn twin<'a>(&'a self, rcu: &'a impl RcuReader, f: &Flow) -> Option<&'a Flow> {
+        if f.peer == NO_PORT {
+            return None;
+        }
+        let rk = conn::reverse(&f.key);
+        let h = self.hash(&rk, f.peer);
+        self.hash
+            .lookup(rcu, h, |t| t.matches(f.peer, &rk) && t.peer == f.in_port && t.reply != f.reply)
+    }
+}
