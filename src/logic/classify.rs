@@ -17,12 +17,15 @@
 //! Tuples are visited by their best rule (lowest `(priority, id)`) and the walk stops at the first
 //! tuple whose best rule cannot beat the winner so far, so a high-priority hit costs few probes.
 //!
-//! L4 port ranges are not mask conditions: a range is split into at most 30 aligned prefixes
-//! (`value/len` over the 16 bits) and the rule gets one entry per prefix (one per pair for two
-//! ranged fields). If the product of both fields' prefix counts exceeds [`MAX_EXPANSION`], the
-//! field with more prefixes is left out of the mask and checked afterwards on the candidate
+//! L4 port ranges are not mask conditions. A range is split into aligned prefixes (`value/len`
+//! over the 16 bits; at most 30). When they all have the same length and there are at most
+//! [`MAX_RANGE_PREFIXES`] of them (an exact port, the full range, `1024-2047`, `16-47`...),
+//! the rule gets one entry per prefix (per pair for two such fields), all in one tuple. Any
+//! other range is left out of the mask and checked afterwards on the candidate
 //! ([`Match::matches`](super::rule::Match::matches), so the post-check is the reference meaning
-//! itself). An empty range (min > max) matches nothing and the rule gets no entries.
+//! itself): expanding it would put the rule into up to 17 tuples per field, and the tuple count,
+//! not the entry count, is what a lookup pays for. An empty range (min > max) matches nothing and
+//! the rule gets no entries.
 //!
 //! # Storage
 //!
@@ -54,9 +57,9 @@ use super::rule::{Match, Packet, Prefix, RuleSpec};
 /// Number of 32-bit words a packet is classified on.
 pub(crate) const WORDS: usize = 16;
 
-/// Most entries one rule expands to when it has two port ranges; past it one range becomes a
-/// post-check.
-pub(crate) const MAX_EXPANSION: usize = 64;
+/// Most prefixes (all of one length) a port range is expanded to; other ranges are post-checked.
+/// (Two is also the most a range can split into without mixing lengths.)
+pub(crate) const MAX_RANGE_PREFIXES: usize = 2;
 
 /// Bit of [`Entry::rule`] telling that the candidate must be re-checked with
 /// [`Match::matches`](super::rule::Match::matches) (a port range left out of the mask).
@@ -409,23 +412,32 @@ fn range_prefixes(lo: u16, hi: u16, mut f: impl FnMut(u16, u8)) -> usize {
     n
 }
 
-/// Number of prefixes a port condition needs (1 for no condition, 0 for an empty range).
-fn range_count(r: Option<(u16, u16)>) -> usize {
-    r.map_or(1, |(lo, hi)| range_prefixes(lo, hi, |_, _| {}))
+/// How one port condition is handled: (expanded, entry count). No condition is one wildcard
+/// entry, an empty range none; a range that is not expanded is one wildcard entry plus the
+/// post-check.
+fn field_plan(r: Option<(u16, u16)>) -> (bool, usize) {
+    let Some((lo, hi)) = r else {
+        return (true, 1);
+    };
+    let mut len = None;
+    let mut same = true;
+    let n = range_prefixes(lo, hi, |_, l| {
+        if *len.get_or_insert(l) != l {
+            same = false;
+        }
+    });
+    if same && n <= MAX_RANGE_PREFIXES {
+        (true, n)
+    } else {
+        (false, 1)
+    }
 }
 
 /// How a rule's port ranges are handled: (expand src, expand dst, entry count).
 fn port_plan(m: &Match) -> (bool, bool, usize) {
-    let ns = range_count(m.src_port);
-    let nd = range_count(m.dst_port);
-    let prod = ns.saturating_mul(nd);
-    if prod <= MAX_EXPANSION {
-        (true, true, prod)
-    } else if ns >= nd {
-        (false, true, nd)
-    } else {
-        (true, false, ns)
-    }
+    let (xs, ns) = field_plan(m.src_port);
+    let (xd, nd) = field_plan(m.dst_port);
+    (xs, xd, ns.saturating_mul(nd))
 }
 
 /// Calls `f(value, len)` per prefix of the condition (one wildcard when none or not expanded).

@@ -81,6 +81,9 @@ fn range() -> impl Strategy<Value = (u16, u16)> {
         Just((0, 65535)),
         Just((1024, 65535)),
         Just((1, 65534)),
+        Just((1024, 2047)),
+        Just((16, 47)),
+        Just((65534, 65535)),
     ]
 }
 
@@ -276,7 +279,7 @@ fn check(b: &Built, p: &Pkt) -> Result<(), TestCaseError> {
 }
 
 proptest! {
-    #![proptest_config(config(1024))]
+    #![proptest_config(config(512))]
 
     /// Random packets against random rule sets.
     #[test]

@@ -4,7 +4,7 @@
 use std::vec::Vec;
 
 use crate::classify_util::{p4, pkt, rule, tcp4, v4, Built};
-use crate::logic::classify::{plan, work_len, BuildError, Work, MAX_EXPANSION};
+use crate::logic::classify::{plan, work_len, BuildError, Work, MAX_RANGE_PREFIXES};
 use crate::logic::flowkey::FlowKey;
 use crate::logic::rule::{classify_linear, Match, Packet, Prefix, RuleSpec};
 
@@ -127,7 +127,8 @@ fn longest_prefix_is_not_special_priority_decides() {
 #[test]
 fn port_ranges_edges() {
     let mut k = key();
-    let cases: [((u16, u16), &[(u16, bool)]); 7] = [
+    type Case = ((u16, u16), &'static [(u16, bool)]);
+    let cases: [Case; 7] = [
         ((0, 0), &[(0, true), (1, false), (65535, false)]),
         ((65535, 65535), &[(65535, true), (65534, false), (0, false)]),
         ((0, 65535), &[(0, true), (1, true), (65535, true)]),
@@ -180,15 +181,15 @@ fn empty_range_rule_has_no_entries() {
 }
 
 #[test]
-fn two_wide_ranges_use_the_post_check() {
-    // 1..65534 is 30 prefixes per field: 900 > MAX_EXPANSION, so one field is post-checked.
+fn ranges_expanded_or_post_checked() {
+    // 1..65534 is 30 prefixes of many lengths: post-checked, one wildcard entry.
     let m = Match {
         src_port: Some((1, 65534)),
         dst_port: Some((1, 65534)),
         ..Match::default()
     };
     let rules = [rule(1, 0, m)];
-    assert_eq!(work_len(&rules), 30);
+    assert_eq!(work_len(&rules), 1);
     let b = Built::new(&rules);
     for (s, d, hit) in [
         (1, 1, true),
@@ -201,14 +202,31 @@ fn two_wide_ranges_use_the_post_check() {
         let k = tcp4([1, 1, 1, 1], [2, 2, 2, 2], s, d);
         assert_eq!(look(&b, &pkt(&k, 1, None)).is_some(), hit, "{s} {d}");
     }
-    // Two moderate ranges are expanded both: 1024..65535 is 6 prefixes, 6 * 6 <= 64.
-    let m = Match {
-        src_port: Some((1024, 65535)),
-        dst_port: Some((1024, 65535)),
-        ..Match::default()
-    };
-    assert_eq!(work_len(&[rule(1, 0, m)]), 36);
-    assert!(36 <= MAX_EXPANSION);
+    // Expanded: the full range (one /0), aligned blocks (1024/6, 8000/12), two blocks of one
+    // length (16-47 is 16/12 and 32/12; 1-2 is 1/16 and 2/16), on both fields at once.
+    for (range, n) in [
+        ((0, 65535), 1),
+        ((1024, 2047), 1),
+        ((8000, 8015), 1),
+        ((16, 47), 2),
+        ((1, 2), 2),
+    ] {
+        let m = Match {
+            src_port: Some(range),
+            dst_port: Some(range),
+            ..Match::default()
+        };
+        assert_eq!(work_len(&[rule(1, 0, m)]), n * n, "{range:?}");
+        assert!(n <= MAX_RANGE_PREFIXES);
+    }
+    // Blocks of several lengths: post-checked.
+    for range in [(16, 79), (1024, 65535), (8000, 8999), (0, 65534), (1, 3)] {
+        let m = Match {
+            dst_port: Some(range),
+            ..Match::default()
+        };
+        assert_eq!(work_len(&[rule(1, 0, m)]), 1, "{range:?}");
+    }
 }
 
 #[test]
@@ -444,19 +462,20 @@ fn plan_reports_short_work_and_sizes() {
                 i + 1,
                 i,
                 Match {
-                    dst_port: Some((1024, 65535)),
+                    dst_port: Some((1024, 2047)),
+                    src_port: Some((16, 47)),
                     ..Match::default()
                 },
             )
         })
         .collect();
     let n = work_len(&rules);
-    assert_eq!(n, 60);
+    assert_eq!(n, 20);
     let mut work = std::vec![Work::default(); n - 1];
     assert_eq!(plan(&rules, &mut work), Err(BuildError::TooSmall));
     let b = Built::new(&rules);
-    assert_eq!(b.sizes.entries, 60);
-    assert_eq!(b.sizes.tuples, 6);
-    assert_eq!(b.sizes.groups, 6);
+    assert_eq!(b.sizes.entries, 20);
+    assert_eq!(b.sizes.tuples, 1);
+    assert_eq!(b.sizes.groups, 2);
     assert!(b.sizes.bytes() > 0);
 }

@@ -33,3 +33,5 @@ mod classify_util;
 mod walk_test;
 #[cfg(test)]
 mod classify_unit;
+#[cfg(test)]
+mod classify_bench;
