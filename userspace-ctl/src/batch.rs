@@ -177,3 +177,201 @@ pub fn run_file(opts: Opts, file: &str, force: bool) -> ExitCode {
         ExitCode::SUCCESS
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Command;
+
+    fn w(v: &[&str]) -> Vec<String> {
+        v.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn split_words_quotes_comments() {
+        assert_eq!(
+            split_line("  rule add sw0  id 1 allow "),
+            Ok(w(&["rule", "add", "sw0", "id", "1", "allow"]))
+        );
+        assert_eq!(split_line(""), Ok(vec![]));
+        assert_eq!(split_line("   "), Ok(vec![]));
+        assert_eq!(split_line("# a comment"), Ok(vec![]));
+        assert_eq!(split_line("   # indented comment"), Ok(vec![]));
+        assert_eq!(
+            split_line("switch show # trailing"),
+            Ok(w(&["switch", "show"]))
+        );
+        assert_eq!(split_line("a#b"), Ok(w(&["a#b"])));
+        assert_eq!(
+            split_line("layer add sw0 'my layer'"),
+            Ok(w(&["layer", "add", "sw0", "my layer"]))
+        );
+        assert_eq!(
+            split_line("x \"a \\\"b\\\" c\""),
+            Ok(w(&["x", "a \"b\" c"]))
+        );
+        assert_eq!(split_line("a\\ b c"), Ok(w(&["a b", "c"])));
+        assert_eq!(split_line("'#not-a-comment'"), Ok(w(&["#not-a-comment"])));
+        assert_eq!(split_line("''"), Ok(w(&[""])));
+        assert_eq!(
+            split_line("explain port vm1 out tcp 10.0.0.1:1 -> 10.0.0.2:2"),
+            Ok(w(&[
+                "explain",
+                "port",
+                "vm1",
+                "out",
+                "tcp",
+                "10.0.0.1:1",
+                "->",
+                "10.0.0.2:2"
+            ]))
+        );
+        assert!(split_line("'open").is_err());
+        assert!(split_line("\"open").is_err());
+        assert!(split_line("end\\").is_err());
+    }
+
+    const NONE: Opts = Opts {
+        json: false,
+        pretty: false,
+        stats: false,
+    };
+
+    #[test]
+    fn lines() {
+        assert_eq!(parse_line("", NONE), Ok(Line::Empty));
+        assert_eq!(parse_line("# rules for vm1", NONE), Ok(Line::Empty));
+        assert_eq!(
+            parse_line("rule del sw0 id 4", NONE),
+            Ok(Line::Run(
+                NONE,
+                Command::RuleDel {
+                    switch: "sw0".into(),
+                    id: 4
+                }
+            ))
+        );
+        // options of the command line and of the line add up
+        let j = Opts { json: true, ..NONE };
+        assert_eq!(
+            parse_line("-s switch show", j),
+            Ok(Line::Run(
+                Opts {
+                    json: true,
+                    stats: true,
+                    pretty: false
+                },
+                Command::SwitchShow { name: None }
+            ))
+        );
+        assert!(
+            matches!(parse_line("rule add help", NONE), Ok(Line::Print(t)) if t.contains("Usage: vflowctl rule add"))
+        );
+        let e = parse_line("rule add sw0 id 1", NONE).unwrap_err();
+        assert!(
+            e.starts_with("Error: \"action allow\" or \"action deny\" is required\n"),
+            "{e}"
+        );
+        assert!(parse_line("-b x", NONE)
+            .unwrap_err()
+            .contains("inside a batch file"));
+        assert!(parse_line("bogus", NONE).unwrap_err().contains("bogus"));
+        assert!(parse_line("layer add sw0 'x", NONE)
+            .unwrap_err()
+            .contains("unterminated"));
+    }
+
+    /// 10,000 `rule add` lines parse and encode in reasonable time even in a
+    /// debug build.
+    #[test]
+    fn ten_thousand_rules_parse_and_encode() {
+        let el = rules_parse_and_encode(10_000);
+        assert!(el.as_secs() < 30, "{el:?}");
+    }
+
+    /// 100,000 `rule add` lines: parsing and encoding cost, measured. Run
+    /// with `cargo test --release -- --ignored --nocapture`.
+    #[test]
+    #[ignore]
+    fn bench_hundred_thousand_rules_parse_and_encode() {
+        rules_parse_and_encode(100_000);
+    }
+
+    fn rules_parse_and_encode(n: u32) -> std::time::Duration {
+        let text: String = (1..=n)
+            .map(|i| {
+                format!(
+                    "rule add sw0 id {i} prio {} src-ip 10.{}.{}.0/24 proto tcp dst-port {}-{} action allow count\n",
+                    i % 1000,
+                    (i >> 8) & 255,
+                    i & 255,
+                    i % 1000,
+                    i % 1000 + 10
+                )
+            })
+            .collect();
+        let t = std::time::Instant::now();
+        for line in text.lines() {
+            let words = split_line(line).unwrap();
+            let args: Vec<String> = words[3..].to_vec();
+            crate::rule::parse_rule_args(&args, false).unwrap();
+        }
+        eprintln!(
+            "batch: {n} lines, split + rule grammar only: {:.2?}",
+            t.elapsed()
+        );
+        let t = std::time::Instant::now();
+        for line in text.lines() {
+            let words = split_line(line).unwrap();
+            let argv = std::iter::once("vflowctl".to_string()).chain(words);
+            crate::parse(argv).unwrap();
+        }
+        eprintln!(
+            "batch: {n} lines, full parse (clap + grammar): {:.2?}",
+            t.elapsed()
+        );
+        let t = std::time::Instant::now();
+        let mut bytes = 0usize;
+        for line in text.lines() {
+            match parse_line(line, NONE) {
+                Ok(Line::Run(_, Command::RuleAdd { switch, rule })) => {
+                    let a = crate::rule::encode_rule(&switch, &rule).unwrap();
+                    bytes += crate::codec::attrs_to_bytes(&a).len();
+                }
+                other => panic!("{line}: {other:?}"),
+            }
+        }
+        let el = t.elapsed();
+        eprintln!(
+            "batch: parsed and encoded {n} rule-add lines ({bytes} attribute bytes) in {:.2?} ({:.1} us/line)",
+            el,
+            el.as_secs_f64() * 1e6 / f64::from(n)
+        );
+        el
+    }
+
+    /// Round trips on one real generic netlink socket (nlctrl, always
+    /// there): the per-line kernel cost of a sequential batch. Run with
+    /// `cargo test --release -- --ignored --nocapture`.
+    #[test]
+    #[ignore]
+    fn bench_netlink_round_trips() {
+        use neli::consts::genl::CtrlCmd;
+        let mut g = crate::nl::GenlSocket::open().expect("generic netlink socket");
+        let n = 100_000;
+        let t = std::time::Instant::now();
+        for _ in 0..n {
+            let attrs: crate::codec::Attrs =
+                std::iter::once(crate::codec::attr(1, 0x10u16.to_ne_bytes().to_vec())).collect();
+            let r = g
+                .transact(0x10, CtrlCmd::Getfamily.into(), 2, attrs, false)
+                .unwrap();
+            assert_eq!(r.len(), 1);
+        }
+        let el = t.elapsed();
+        eprintln!(
+            "netlink: {n} do-requests with reply and ACK on one socket in {el:.2?} ({:.1} us each)",
+            el.as_secs_f64() * 1e6 / n as f64
+        );
+    }
+}

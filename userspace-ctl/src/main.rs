@@ -818,6 +818,21 @@ fn normalize_argv(argv: Vec<OsString>) -> Vec<OsString> {
     out
 }
 
+thread_local! {
+    /// The clap grammar, built once: building it costs far more than
+    /// parsing a line with it, which matters for batch files.
+    static CLAP: std::cell::RefCell<clap::Command> =
+        std::cell::RefCell::new(<Cli as clap::CommandFactory>::command());
+}
+
+fn clap_parse(argv: Vec<OsString>) -> Result<Cli, clap::Error> {
+    use clap::FromArgMatches;
+    CLAP.with(|c| {
+        let m = c.borrow_mut().try_get_matches_from_mut(argv)?;
+        Cli::from_arg_matches(&m)
+    })
+}
+
 /// Parse a command line (including argv\[0\]).
 pub fn parse<I, T>(argv: I) -> Result<Action, UsageError>
 where
@@ -825,7 +840,7 @@ where
     T: Into<OsString> + Clone,
 {
     let argv = normalize_argv(argv.into_iter().map(Into::into).collect());
-    let cli = match Cli::try_parse_from(argv) {
+    let cli = match clap_parse(argv) {
         Ok(c) => c,
         Err(e) => {
             return match e.kind() {
