@@ -548,4 +548,212 @@ mod tests {
              {\"switch\":\"sw0\",\"mac\":\"02:00:00:00:00:09\",\"ifindex\":77,\"static\":false}]\n"
         );
     }
+    // -- issue 3 ------------------------------------------------------------
+
+    #[test]
+    fn switch_config_text() {
+        use crate::codec::{LimitAction, SwitchConfig};
+        let s = vec![Switch {
+            name: "sw0".into(),
+            n_ports: 2,
+            config: SwitchConfig {
+                max_flows: Some(65536),
+                port_max_flows: Some(16384),
+                limit_action: Some(LimitAction::Uncached),
+                tcp_syn_timeout: Some(30),
+                tcp_est_timeout: Some(7200),
+                tcp_fin_timeout: Some(30),
+                udp_timeout: Some(60),
+                icmp_timeout: Some(30),
+                other_timeout: Some(60),
+            },
+            n_flows: Some(10),
+            n_rules: Some(5),
+            n_layers: Some(2),
+            generation: Some(7),
+            stats: None,
+        }];
+        assert_eq!(
+            switches(&s, TEXT),
+            "switch sw0 ports 2 flows 10 rules 5 layers 2 generation 7\n\
+             \x20   max-flows 65536 port-max-flows 16384 limit-action uncached timeout tcp-syn 30 \
+             timeout tcp-est 7200 timeout tcp-fin 30 timeout udp 60 timeout icmp 30 timeout other 60\n"
+        );
+        let v: serde_json::Value =
+            serde_json::from_str(&switches(&s, Opts { json: true, ..TEXT })).unwrap();
+        assert_eq!(v[0]["n_flows"], 10);
+        assert_eq!(v[0]["limit_action"], "uncached");
+        assert_eq!(v[0]["other_timeout"], 60);
+    }
+
+    #[test]
+    fn port_stack_text() {
+        let mut p = ports_fixture();
+        p[0].layers = Some(vec!["acl".into(), "web".into()]);
+        p[0].max_flows = Some(100);
+        p[0].n_flows = Some(3);
+        p[1].layers = Some(vec![]);
+        p[1].max_flows = Some(0);
+        p[1].n_flows = Some(0);
+        assert_eq!(
+            ports(&p, TEXT),
+            "port veth0 switch sw0 id 0 type vm mac 02:00:00:00:00:01 ifindex 5 layers acl,web max-flows 100 flows 3\n\
+             port eth0 switch sw0 id 1 type uplink ifindex 2 flows 0\n"
+        );
+        let v: serde_json::Value =
+            serde_json::from_str(&ports(&p, Opts { json: true, ..TEXT })).unwrap();
+        assert_eq!(v[0]["layers"], serde_json::json!(["acl", "web"]));
+        assert_eq!(v[1]["layers"], serde_json::json!([]));
+        assert_eq!(v[0]["max_flows"], 100);
+        assert_eq!(v[0]["n_flows"], 3);
+    }
+
+    #[test]
+    fn layer_text_and_json() {
+        use crate::codec::Verdict;
+        let l = vec![Layer {
+            switch: "sw0".into(),
+            name: "acl".into(),
+            out_default: Some(Verdict::Deny),
+            in_default: Some(Verdict::Allow),
+            n_out_rules: Some(10),
+            n_in_rules: Some(3),
+            n_ports: Some(2),
+        }];
+        assert_eq!(
+            layers(&l, TEXT),
+            "layer sw0 acl out-default deny in-default allow out-rules 10 in-rules 3 ports 2\n"
+        );
+        assert_eq!(
+            layers(&l, Opts { json: true, ..TEXT }),
+            "[{\"switch\":\"sw0\",\"name\":\"acl\",\"out_default\":\"deny\",\"in_default\":\"allow\",\
+             \"n_out_rules\":10,\"n_in_rules\":3,\"n_ports\":2}]\n"
+        );
+    }
+
+    #[test]
+    fn rule_text_and_json() {
+        use crate::codec::{ActionType, Direction};
+        use crate::rule::{parse_rule_args, Match};
+        let args: Vec<String> = "id 10 prio 100 in-port vm1 proto tcp dst-port 80 tcp-flags +syn-ack action allow count"
+            .split_whitespace()
+            .map(str::to_string)
+            .collect();
+        let ra = parse_rule_args(&args, false).unwrap().unwrap();
+        let r = Rule {
+            switch: "sw0".into(),
+            id: 10,
+            priority: Some(100),
+            matches_: ra.matches.unwrap(),
+            actions: ra.actions.unwrap(),
+            n_matches: Some(3),
+            packets: Some(10),
+            bytes: Some(1000),
+            refs: Some(2),
+            layer: None,
+            direction: None,
+        };
+        let line = rules(std::slice::from_ref(&r), TEXT);
+        assert_eq!(
+            line,
+            "rule sw0 id 10 prio 100 in-port vm1 proto tcp dst-port 80 tcp-flags +syn-ack action allow count \
+             matches 3 packets 10 bytes 1000 refs 2\n"
+        );
+        // everything from id to the actions pastes back into rule add
+        let pasted: Vec<String> = line
+            .split(" matches ")
+            .next()
+            .unwrap()
+            .split_whitespace()
+            .skip(2)
+            .map(str::to_string)
+            .collect();
+        let back = parse_rule_args(&pasted, false).unwrap().unwrap();
+        assert_eq!(back.matches.as_ref(), Some(&r.matches_));
+        assert_eq!(back.actions.as_deref(), Some(&r.actions[..]));
+        assert_eq!(back.priority, r.priority);
+        let r2 = Rule {
+            switch: "sw0".into(),
+            id: 11,
+            matches_: Match::default(),
+            actions: vec![ActionType::Deny],
+            layer: Some("acl".into()),
+            direction: Some(Direction::Out),
+            ..Default::default()
+        };
+        assert_eq!(
+            rules(&[r2], TEXT),
+            "rule sw0 id 11 any action deny layer acl out\n"
+        );
+        let v: serde_json::Value =
+            serde_json::from_str(&rules(&[r], Opts { json: true, ..TEXT })).unwrap();
+        assert_eq!(v[0]["id"], 10);
+        assert_eq!(v[0]["match"]["in_port_dev"], "vm1");
+        assert_eq!(v[0]["actions"][1], "count");
+    }
+
+    #[test]
+    fn flow_and_explain_rendering() {
+        use crate::codec::{Direction, Verdict};
+        use crate::flow::{ExplainStep, FlowKey};
+        let f = Flow {
+            switch: "sw0".into(),
+            in_port: 1,
+            out_port: Some(2),
+            key: FlowKey {
+                ethertype: Some(0x0800),
+                src_ip: Some("10.0.0.1".parse().unwrap()),
+                dst_ip: Some("10.0.0.2".parse().unwrap()),
+                proto: Some(6),
+                src_port: Some(1234),
+                dst_port: Some(80),
+                ..Default::default()
+            },
+            verdict: Some(Verdict::Allow),
+            layer: Some("acl".into()),
+            rule_id: Some(10),
+            packets: Some(5),
+            bytes: Some(420),
+            age_ms: Some(3200),
+            idle_ms: Some(100),
+            tcp_state: Some(crate::codec::TcpState::Established),
+            reply: false,
+            generation: Some(1),
+            in_dev: Some("vm1".into()),
+            out_dev: Some("vm2".into()),
+        };
+        assert_eq!(
+            flows(std::slice::from_ref(&f), TEXT),
+            "in vm1 out vm2 tcp 10.0.0.1:1234 -> 10.0.0.2:80 allow layer acl rule 10 packets 5 bytes 420 \
+             age 3.2s idle 0.1s state established\n"
+        );
+        assert_eq!(flows(&[], TEXT), "");
+        assert_eq!(flows(&[], Opts { json: true, ..TEXT }), "[]\n");
+        let v: serde_json::Value =
+            serde_json::from_str(&flows(&[f], Opts { json: true, ..TEXT })).unwrap();
+        assert_eq!(v[0]["key"]["src_port"], 1234);
+        assert_eq!(v[0]["reply"], false);
+        let e = Explain {
+            verdict: Some(Verdict::Allow),
+            out_port: Some(2),
+            out_dev: Some("vm2".into()),
+            steps: vec![ExplainStep {
+                port: Some(1),
+                dev: Some("vm1".into()),
+                direction: Some(Direction::Out),
+                layer: Some("acl".into()),
+                rule_id: Some(10),
+                verdict: Some(Verdict::Allow),
+            }],
+            ..Default::default()
+        };
+        assert_eq!(
+            explain(&e, TEXT),
+            "port vm1 out layer acl rule 10 allow\nverdict allow out-port vm2\n"
+        );
+        let v: serde_json::Value =
+            serde_json::from_str(&explain(&e, Opts { json: true, ..TEXT })).unwrap();
+        assert_eq!(v[0]["out_dev"], "vm2");
+        assert_eq!(v[0]["steps"][0]["verdict"], "allow");
+    }
 }
