@@ -7,7 +7,11 @@ set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd); . "$HERE/env.sh"
 flavour=${1:-debug}
 frags=("$HERE/config")
-[ "$flavour" = debug ] && frags+=("$HERE/config.debug")
+case $flavour in
+debug) frags+=("$HERE/config.debug") ;;     # the test kernel (make check)
+bench) frags+=("$HERE/config.bench") ;;     # make bench: no KASAN/lockdep, plus the function tracer
+*) echo "usage: kernel.sh [debug|bench]" >&2; exit 2 ;;
+esac
 key=$( {
 	echo "$KVER_PKG $(dpkg-query -W -f='${Version}' "$KVER_PKG")"
 	cat "${frags[@]}"
