@@ -181,9 +181,10 @@ impl Default for FlowConfig {
     }
 }
 
-/// Buckets for a table of `max_flows` flows: about one per flow, at most 4 Mi.
+/// Buckets for a table of `max_flows` flows: one per two flows (chains of two at the limit), at
+/// least 1024, at most 2 Mi.
 pub(crate) fn buckets_for(max_flows: u32) -> usize {
-    (max_flows as usize).clamp(1024, 4 << 20)
+    (max_flows as usize / 2).clamp(1024, 2 << 20)
 }
 
 /// What `install` did.
@@ -378,27 +379,45 @@ impl FlowTable {
         self.hash.bucket(rcu, i)
     }
 
-    /// Removes every flow for which `gone` holds (process context; takes the writer lock one
-    /// bucket at a time). Returns how many went.
-    pub(crate) fn flush(&self, mut gone: impl FnMut(&Flow) -> bool) -> usize {
+    /// Removes every flow for which `gone` holds (process context). Buckets are checked under
+    /// RCU first, so only those holding a victim take the writer lock. Returns how many went.
+    pub(crate) fn flush(&self, gone: impl Fn(&Flow) -> bool) -> usize {
+        if self.count() == 0 {
+            return 0;
+        }
         let n = {
             let g = kernel::sync::rcu::read_lock();
             self.hash.n_buckets(&g)
         };
         let mut total = 0;
-        for i in 0..n {
-            let mut w = self.hash.write();
-            total += w.remove_where(i, |f| {
-                let out = gone(f);
-                if out {
-                    self.release(f);
+        let mut i = 0;
+        while i < n {
+            let end = (i + 1024).min(n);
+            let mut hit = [0u64; 16];
+            {
+                let g = kernel::sync::rcu::read_lock();
+                for b in i..end {
+                    if self.hash.bucket(&g, b).any(&gone) {
+                        if let Some(w) = hit.get_mut((b - i) / 64) {
+                            *w |= 1 << ((b - i) % 64);
+                        }
+                    }
                 }
-                out
-            });
-            drop(w);
-            if i % 1024 == 1023 {
-                work::cond_resched();
             }
+            for b in i..end {
+                if hit.get((b - i) / 64).is_some_and(|w| w & (1 << ((b - i) % 64)) != 0) {
+                    let mut w = self.hash.write();
+                    total += w.remove_where(b, |f| {
+                        let out = gone(f);
+                        if out {
+                            self.release(f);
+                        }
+                        out
+                    });
+                }
+            }
+            i = end;
+            work::cond_resched();
         }
         total
     }
@@ -412,6 +431,9 @@ impl FlowTable {
     /// Expires idle flows. Both directions of a connection go together, after the timeout of its
     /// protocol and TCP state since either direction last carried a packet.
     pub(crate) fn sweep(&self, t: &Timeouts) {
+        if self.count() == 0 {
+            return;
+        }
         let hz = work::hz();
         let n = {
             let g = kernel::sync::rcu::read_lock();

@@ -252,6 +252,7 @@ fn ip16(a: Attr<'_>, ext: Extack) -> Result<([u8; 16], u16)> {
 fn parse_key(nest: Attr<'_>, ext: Extack) -> Result<FlowKey> {
     let mut k = FlowKey::default();
     let mut family = None;
+    let mut flags_given = false;
     for a in nest.nested() {
         match a.id() {
             VFLOW_A_FLOW_KEY_SRC_MAC => k.src_mac.copy_from_slice(a.bytes().get(..6).ok_or(EINVAL)?),
@@ -275,9 +276,16 @@ fn parse_key(nest: Attr<'_>, ext: Extack) -> Result<FlowKey> {
             VFLOW_A_FLOW_KEY_SRC_PORT => k.src_port = a.u16()?,
             VFLOW_A_FLOW_KEY_DST_PORT => k.dst_port = a.u16()?,
             VFLOW_A_FLOW_KEY_TOS => k.tos = a.u8()?,
-            VFLOW_A_FLOW_KEY_TCP_FLAGS => k.tcp_flags = a.u16()? & 0x1ff,
+            VFLOW_A_FLOW_KEY_TCP_FLAGS => {
+                k.tcp_flags = a.u16()? & 0x1ff;
+                flags_given = true;
+            }
             _ => {}
         }
+    }
+    if k.ip_proto == 6 && !flags_given {
+        // The packet that opens a connection, which is what creates a flow.
+        k.tcp_flags = conn::TCP_SYN;
     }
     if let Some((f, a)) = family {
         if k.ethertype == 0 {

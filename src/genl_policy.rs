@@ -709,7 +709,7 @@ fn rule_ids(a: Option<Attr<'_>>, total: &mut usize, ext: Extack) -> Result<KVVec
         }
         *total += 1;
         if *total > VFLOW_MAX_BIND as usize {
-            return Err(ext.attr(E2BIG, &x, c"at most 16384 rule ids per request"));
+            return Err(ext.attr(E2BIG, &x, c"at most 8191 rule ids per request"));
         }
         v.push(x.u32()?, GFP_KERNEL)?;
     }

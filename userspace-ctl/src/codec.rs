@@ -48,9 +48,9 @@ pub mod cmd {
 /// `VFLOW_MAX_LAYERS`: most layers in one port's stack.
 pub const MAX_LAYERS: usize = 8;
 /// `VFLOW_MAX_BIND`: most rule ids the kernel takes in one layer-bind/unbind.
-pub const MAX_BIND: usize = 16384;
+pub const MAX_BIND: usize = 8191;
 /// Most `u32` attributes one nest can hold: a nest's length is a `u16`
-/// (header 4 bytes, then 8 bytes per id). Smaller than `MAX_BIND`.
+/// (header 4 bytes, then 8 bytes per id); `MAX_BIND` is this number.
 pub const MAX_IDS_PER_NEST: usize = (u16::MAX as usize - 4) / 8;
 /// Ids one layer-bind/unbind request carries at most.
 pub const BIND_CHUNK: usize = if MAX_BIND < MAX_IDS_PER_NEST {
@@ -2362,7 +2362,7 @@ mod tests {
                 nla(6 | NLA_F_NESTED, &nla(1, &7u32.to_ne_bytes())),
             ])
         );
-        // One nest's length is a u16: 8191 ids fit, VFLOW_MAX_BIND (16384) do not.
+        // One nest's length is a u16: 8191 ids fit, which is VFLOW_MAX_BIND.
         assert_eq!(MAX_IDS_PER_NEST, 8191);
         assert_eq!(BIND_CHUNK, 8191);
         let ids: Vec<u32> = (1..=20_000).collect();

@@ -28,7 +28,7 @@ enum vflow_port_type {
 
 #define VFLOW_MAX_LAYERS	8
 #define VFLOW_MAX_RULES		1048576
-#define VFLOW_MAX_BIND		16384
+#define VFLOW_MAX_BIND		8191
 
 /*
  * What a layer decides for a packet.
