@@ -112,16 +112,19 @@ pub(crate) struct Work {
 /// Array sizes for [`build`], as [`plan`] computes them.
 #[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
 pub(crate) struct Sizes {
-    /// [`Tuple`]s (distinct masks).
+    /// [`Tuple`]s: distinct masks, plus the prefix filters.
     pub(crate) tuples: usize,
     /// [`Slot`]s (hash slots of all tuples; at most half full).
     pub(crate) slots: usize,
     /// [`Entry`]s (expanded rules).
     pub(crate) entries: usize,
-    /// `u32` key words (masked values of all distinct (mask, value) groups).
+    /// `u32` record words: per group a header and its masked value; per filter value its words
+    /// (filters are sized for the worst case, so some may stay unused).
     pub(crate) keys: usize,
     /// Distinct (mask, value) groups (informational).
     pub(crate) groups: usize,
+    /// Prefix filters among the tuples (informational).
+    pub(crate) filters: usize,
 }
 
 impl Sizes {
@@ -135,34 +138,40 @@ impl Sizes {
     }
 }
 
-/// One tuple: a mask and the hash table of the masked values of the rules with that mask.
+/// One tuple: a mask and the hash table of the masked values of the rules with that mask; or a
+/// prefix filter: the set of one address field's rule prefixes of one length.
 #[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
 pub(crate) struct Tuple {
     mask: [u32; WORDS],
     /// Indices of the non-zero mask words, `nwords` of them.
     idx: [u8; WORDS],
     nwords: u8,
+    /// Non-zero for a filter: its bit in the `need` masks.
+    filter: u32,
+    /// The filters the packet must pass for this tuple to hold a match.
+    need: u32,
     /// This tuple's slots: `slots[slot_off..slot_off + slot_len]`, `slot_len` a power of two
     /// (0: empty tuple).
     slot_off: u32,
     slot_len: u32,
+    /// This tuple's Bloom filter: `keys[bloom_off..bloom_off + bloom_len]`, `bloom_len` a power
+    /// of two (0: none, the tuple is small enough to be probed directly).
+    bloom_off: u32,
+    bloom_len: u32,
     /// The best entry in the tuple: `(priority << 32 | id, rule index)`.
     best_key: u64,
     best_rule: u32,
 }
 
-/// One hash slot: a distinct masked value of its tuple and the entries that have it.
+/// One hash slot: a distinct masked value of its tuple.
 #[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
 pub(crate) struct Slot {
     hash: u32,
-    /// The masked value: `keys[key_off..key_off + tuple.nwords]`.
-    key_off: u32,
-    /// The entries, best first: `entries[entry_off..entry_off + entry_len]` (0: empty slot).
-    entry_off: u32,
-    entry_len: u32,
+    /// 1 + offset of the value's record in `keys`; 0: empty slot.
+    rec: u32,
 }
 
-/// One expanded rule in a slot's list.
+/// One expanded rule in a group's list.
 #[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
 pub(crate) struct Entry {
     priority: u32,
@@ -175,6 +184,38 @@ impl Entry {
     fn key(&self) -> u64 {
         (u64::from(self.priority) << 32) | u64::from(self.id)
     }
+}
+
+/// Words of a group record's header in `keys`: best priority, best id, best rule index (with
+/// [`POST_CHECK`]), first entry, entry count. The masked value's `nwords` words follow. (A
+/// filter's records are the value's words only.)
+const REC_HDR: usize = 5;
+
+/// Tuples (and filters) with this many values or more get a Bloom filter: a lookup tests it
+/// before probing the slots, which for a big tuple are a cache miss, while the filter (one
+/// byte per value, two bits set per value in one word, about 5% false positives) stays cached.
+pub(crate) const BLOOM_MIN_GROUPS: usize = 64;
+
+/// Words of Bloom filter for `groups` values.
+fn bloom_words(groups: usize) -> usize {
+    if groups < BLOOM_MIN_GROUPS {
+        0
+    } else {
+        (groups / 4).checked_next_power_of_two().unwrap_or(0)
+    }
+}
+
+/// Words of a prefix filter's Bloom filter for at most `values` prefixes.
+fn filter_bloom_words(values: usize) -> usize {
+    (values / 4).max(1).checked_next_power_of_two().unwrap_or(0)
+}
+
+/// The word and the two bits a hash sets in a Bloom filter of `len` words.
+#[inline]
+fn bloom_pos(h: u32, len: u32) -> (usize, u32) {
+    let word = (h >> 10) & len.wrapping_sub(1);
+    let bits = (1u32 << (h & 31)) | (1u32 << ((h >> 5) & 31));
+    (usize::try_from(word).unwrap_or(0), bits)
 }
 
 /// The arrays [`build`] fills, sized from [`Sizes`] (larger is allowed).
@@ -479,6 +520,172 @@ fn slot_len_for(groups: usize) -> Option<usize> {
     groups.checked_mul(2)?.checked_next_power_of_two()
 }
 
+fn to_u32(x: usize) -> Result<u32, BuildError> {
+    u32::try_from(x).map_err(|_| BuildError::TooLarge)
+}
+
+fn nonzero_words(m: &[u32; WORDS]) -> usize {
+    m.iter().filter(|w| **w != 0).count()
+}
+
+/// One run of equal masks in the sorted work.
+struct Run {
+    start: usize,
+    end: usize,
+    groups: usize,
+    mask: [u32; WORDS],
+}
+
+/// Calls `f` per run of equal masks in sorted `work`.
+fn for_each_tuple(rules: &[RuleSpec], work: &[Work], mut f: impl FnMut(&Run)) {
+    let mut run: Option<Run> = None;
+    let mut prev_val = [0u32; WORDS];
+    for (i, w) in work.iter().enumerate() {
+        let (m, v, _) = entry_of(rules, w);
+        match &mut run {
+            Some(r) if r.mask == m => {
+                if prev_val != v {
+                    r.groups = r.groups.saturating_add(1);
+                }
+            }
+            _ => {
+                if let Some(r) = run.take() {
+                    f(&Run { end: i, ..r });
+                }
+                run = Some(Run {
+                    start: i,
+                    end: i,
+                    groups: 1,
+                    mask: m,
+                });
+            }
+        }
+        prev_val = v;
+    }
+    if let Some(r) = run {
+        f(&Run {
+            end: work.len(),
+            ..r
+        });
+    }
+}
+
+// Prefix filters. For a packet to match an entry of a tuple whose mask has a /L prefix on an
+// address field, some rule must have a /L prefix on that field that contains the address. One
+// hash set per (field, L) of those prefixes, probed once per lookup (and only when a tuple
+// needing it is reached), lets a lookup skip every tuple that needs a prefix the packet is not
+// in: a packet to or from addresses no rule covers probes almost no tuple.
+
+/// First words of the address fields filters are kept for.
+const FILTER_FIELDS: [usize; 2] = [W_SRC_IP, W_DST_IP];
+/// Most filters per field (the prefix lengths used by most tuples get them).
+pub(crate) const FILTERS_PER_FIELD: usize = 8;
+const MAX_FILTERS: usize = 16;
+
+/// The prefix length a tuple mask has on address field `f` (its first word).
+fn field_plen(mask: &[u32; WORDS], f: usize) -> usize {
+    mask.iter()
+        .skip(f)
+        .take(4)
+        .map(|w| w.count_ones())
+        .fold(0usize, |a, b| {
+            a.saturating_add(usize::try_from(b).unwrap_or(0))
+        })
+}
+
+/// The mask of a /plen prefix on address field `f`.
+fn field_mask(f: usize, plen: usize) -> [u32; WORDS] {
+    let mut m = [0u32; WORDS];
+    let p = Prefix {
+        addr: [0; 16],
+        plen: u8::try_from(plen).unwrap_or(128),
+    };
+    set(&mut m, f, &prefix_mask(Some(p)));
+    m
+}
+
+#[derive(Clone, Copy, Default)]
+struct FilterSpec {
+    field: usize,
+    plen: usize,
+    /// Groups of all tuples with this prefix: a bound on the distinct prefixes.
+    bound: usize,
+}
+
+/// The filters chosen for a sorted work array; [`plan`] and [`build`] compute the same.
+struct Filters {
+    list: [FilterSpec; MAX_FILTERS],
+    n: usize,
+}
+
+impl Filters {
+    fn choose(rules: &[RuleSpec], work: &[Work]) -> Filters {
+        // Per field and prefix length: tuples and groups.
+        let mut tuples = [[0usize; 129]; 2];
+        let mut groups = [[0usize; 129]; 2];
+        for_each_tuple(rules, work, |r| {
+            for (fi, f) in FILTER_FIELDS.iter().enumerate() {
+                let l = field_plen(&r.mask, *f);
+                if let Some(t) = tuples.get_mut(fi).and_then(|t| t.get_mut(l)) {
+                    *t = t.saturating_add(1);
+                }
+                if let Some(g) = groups.get_mut(fi).and_then(|g| g.get_mut(l)) {
+                    *g = g.saturating_add(r.groups);
+                }
+            }
+        });
+        let mut out = Filters {
+            list: [FilterSpec::default(); MAX_FILTERS],
+            n: 0,
+        };
+        for (fi, f) in FILTER_FIELDS.iter().enumerate() {
+            let (Some(tf), Some(gf)) = (tuples.get_mut(fi), groups.get(fi)) else {
+                continue;
+            };
+            for _ in 0..FILTERS_PER_FIELD {
+                // The length used by most tuples (at least two: a filter for a single tuple
+                // costs what probing that tuple costs); /0 needs no filter.
+                let mut pick: Option<(usize, usize)> = None;
+                for (l, n) in tf.iter().enumerate().skip(1) {
+                    if *n >= 2 && pick.is_none_or(|(_, pn)| *n > pn) {
+                        pick = Some((l, *n));
+                    }
+                }
+                let Some((l, _)) = pick else {
+                    break;
+                };
+                if let Some(t) = tf.get_mut(l) {
+                    *t = 0;
+                }
+                if let Some(d) = out.list.get_mut(out.n) {
+                    *d = FilterSpec {
+                        field: *f,
+                        plen: l,
+                        bound: gf.get(l).copied().unwrap_or(0),
+                    };
+                    out.n = out.n.saturating_add(1);
+                }
+            }
+        }
+        out
+    }
+
+    fn specs(&self) -> &[FilterSpec] {
+        self.list.get(..self.n).unwrap_or(&[])
+    }
+
+    /// The filter bits a tuple with `mask` needs.
+    fn need(&self, mask: &[u32; WORDS]) -> u32 {
+        let mut need = 0u32;
+        for (k, fs) in self.specs().iter().enumerate() {
+            if field_plen(mask, fs.field) == fs.plen {
+                need |= 1u32.checked_shl(to_u32(k).unwrap_or(32)).unwrap_or(0);
+            }
+        }
+        need
+    }
+}
+
 /// Expands `rules` into `work` (at least [`work_len`] long), sorts it by mask, value and rule
 /// order, and returns the array sizes [`build`] needs. `work` must then be passed to
 /// [`build`] unchanged, truncated to `sizes.entries`.
@@ -489,7 +696,7 @@ pub(crate) fn plan(rules: &[RuleSpec], work: &mut [Work]) -> Result<Sizes, Build
     let mut n = 0usize;
     let mut short = false;
     for (i, r) in rules.iter().enumerate() {
-        let rule = u32::try_from(i).map_err(|_| BuildError::TooLarge)?;
+        let rule = to_u32(i)?;
         let (xs, xd, _) = port_plan(&r.m);
         let post = !(xs && xd);
         each_prefix(r.m.src_port, xs, |sport, splen| {
@@ -527,112 +734,43 @@ pub(crate) fn plan(rules: &[RuleSpec], work: &mut [Work]) -> Result<Sizes, Build
         entries: n,
         ..Sizes::default()
     };
-    for_each_tuple(rules, work, |_, _, groups, nwords| {
+    let mut bad = false;
+    for_each_tuple(rules, work, |r| {
         sz.tuples = sz.tuples.saturating_add(1);
-        sz.groups = sz.groups.saturating_add(groups);
-        sz.slots = sz
-            .slots
-            .saturating_add(slot_len_for(groups).unwrap_or(usize::MAX));
-        sz.keys = sz.keys.saturating_add(groups.saturating_mul(nwords));
+        sz.groups = sz.groups.saturating_add(r.groups);
+        let sl = slot_len_for(r.groups);
+        bad |= sl.is_none();
+        sz.slots = sz.slots.saturating_add(sl.unwrap_or(0));
+        let rec = REC_HDR.saturating_add(nonzero_words(&r.mask));
+        sz.keys = sz.keys.saturating_add(r.groups.saturating_mul(rec));
+        sz.keys = sz.keys.saturating_add(bloom_words(r.groups));
     });
-    if u32::try_from(sz.slots).is_err() || u32::try_from(sz.keys).is_err() {
+    let filters = Filters::choose(rules, work);
+    for fs in filters.specs() {
+        sz.tuples = sz.tuples.saturating_add(1);
+        sz.filters = sz.filters.saturating_add(1);
+        sz.keys = sz.keys.saturating_add(filter_bloom_words(fs.bound));
+    }
+    if bad
+        || u32::try_from(sz.slots).is_err()
+        || u32::try_from(sz.keys).map_or(true, |k| k == u32::MAX)
+    {
         return Err(BuildError::TooLarge);
     }
     Ok(sz)
 }
 
-/// Calls `f(start, end, groups, nwords)` per run of equal masks in sorted `work`.
-fn for_each_tuple(
-    rules: &[RuleSpec],
-    work: &[Work],
-    mut f: impl FnMut(usize, usize, usize, usize),
-) {
-    let mut start = 0usize;
-    let mut groups = 0usize;
-    let mut prev: Option<([u32; WORDS], [u32; WORDS])> = None;
-    for (i, w) in work.iter().enumerate() {
-        let (m, v, _) = entry_of(rules, w);
-        match prev {
-            Some((pm, pv)) if pm == m => {
-                if pv != v {
-                    groups = groups.saturating_add(1);
-                }
-            }
-            Some((pm, _)) => {
-                f(start, i, groups, nonzero_words(&pm));
-                start = i;
-                groups = 1;
-            }
-            None => groups = 1,
-        }
-        prev = Some((m, v));
-    }
-    if let Some((pm, _)) = prev {
-        f(start, work.len(), groups, nonzero_words(&pm));
-    }
-}
-
-fn nonzero_words(m: &[u32; WORDS]) -> usize {
-    m.iter().filter(|w| **w != 0).count()
-}
-
-fn to_u32(x: usize) -> Result<u32, BuildError> {
-    u32::try_from(x).map_err(|_| BuildError::TooLarge)
-}
-
-/// Fills `st` from `rules` and the `work` that [`plan`] prepared (its first `sizes.entries`
-/// elements). The arrays must be at least as long as [`plan`]'s [`Sizes`] and `Default`-filled.
-pub(crate) fn build(rules: &[RuleSpec], work: &[Work], st: Storage<'_>) -> Result<(), BuildError> {
-    let Storage {
-        tuples,
-        slots,
-        entries,
-        keys,
-    } = st;
-    let mut err = None;
-    let mut nt = 0usize;
-    let mut slot_off = 0usize;
-    let mut key_off = 0usize;
-    for_each_tuple(rules, work, |start, end, groups, _| {
-        if err.is_none() {
-            if let Err(e) = build_tuple(
-                rules,
-                work.get(start..end).unwrap_or(&[]),
-                start,
-                groups,
-                (&mut *tuples, nt),
-                (&mut *slots, &mut slot_off),
-                &mut *entries,
-                (&mut *keys, &mut key_off),
-            ) {
-                err = Some(e);
-            }
-            nt = nt.saturating_add(1);
-        }
-    });
-    if let Some(e) = err {
-        return Err(e);
-    }
-    let used = tuples.get_mut(..nt).ok_or(BuildError::TooSmall)?;
-    used.sort_unstable_by_key(|t| (t.best_key, t.best_rule));
-    Ok(())
-}
-
-#[allow(clippy::too_many_arguments)]
-fn build_tuple(
-    rules: &[RuleSpec],
-    run: &[Work],
-    first_entry: usize,
+/// A tuple with its mask and slot region set up; best, filter and need left to the caller.
+fn new_tuple(
+    mask: [u32; WORDS],
     groups: usize,
-    (tuples, ti): (&mut [Tuple], usize),
-    (slots, slot_off): (&mut [Slot], &mut usize),
-    entries: &mut [Entry],
-    (keys, key_off): (&mut [u32], &mut usize),
-) -> Result<(), BuildError> {
-    let first = run.first().ok_or(BuildError::TooSmall)?;
-    let (mask, _, _) = entry_of(rules, first);
+    (slot_off, slots): (&mut usize, &mut [Slot]),
+    (key_off, keys): (&mut usize, &mut [u32]),
+) -> Result<Tuple, BuildError> {
     let mut t = Tuple {
         mask,
+        best_key: u64::MAX,
+        best_rule: u32::MAX,
         ..Tuple::default()
     };
     let mut nw = 0usize;
@@ -648,73 +786,243 @@ fn build_tuple(
     let len = slot_len_for(groups).ok_or(BuildError::TooLarge)?;
     let end = slot_off.checked_add(len).ok_or(BuildError::TooLarge)?;
     let region = slots.get_mut(*slot_off..end).ok_or(BuildError::TooSmall)?;
-    t.slot_off = to_u32(*slot_off)?;
-    t.slot_len = to_u32(len)?;
-    *slot_off = end;
     for s in region.iter_mut() {
         *s = Slot::default();
     }
-    t.best_key = u64::MAX;
-    t.best_rule = u32::MAX;
+    t.slot_off = to_u32(*slot_off)?;
+    t.slot_len = to_u32(len)?;
+    *slot_off = end;
+    let bl = bloom_words(groups);
+    let bend = key_off.checked_add(bl).ok_or(BuildError::TooLarge)?;
+    for w in keys.get_mut(*key_off..bend).ok_or(BuildError::TooSmall)? {
+        *w = 0;
+    }
+    t.bloom_off = to_u32(*key_off)?;
+    t.bloom_len = to_u32(bl)?;
+    *key_off = bend;
+    Ok(t)
+}
 
-    // Runs of equal values within the tuple are the groups, one slot each.
-    let mut group: Option<([u32; WORDS], Slot)> = None;
-    for (i, w) in run.iter().enumerate() {
-        let (_, v, key) = entry_of(rules, w);
-        let ei = first_entry.checked_add(i).ok_or(BuildError::TooLarge)?;
-        let e = entries.get_mut(ei).ok_or(BuildError::TooSmall)?;
-        let r = rule_of(rules, w);
-        *e = Entry {
-            priority: r.priority,
-            id: r.id,
-            rule: w.rule | if w.post { POST_CHECK } else { 0 },
-        };
-        if (key, w.rule) < (t.best_key, t.best_rule) {
-            t.best_key = key;
-            t.best_rule = w.rule;
-        }
-        match &mut group {
-            Some((gv, s)) if *gv == v => s.entry_len = s.entry_len.saturating_add(1),
-            _ => {
-                if let Some((gv, s)) = group.take() {
-                    insert(region, hash_masked(&gv, &mask), s)?;
-                }
-                let s = Slot {
-                    hash: hash_masked(&v, &mask),
-                    key_off: to_u32(*key_off)?,
-                    entry_off: to_u32(ei)?,
-                    entry_len: 1,
-                };
-                for j in t.idx.iter().take(nw) {
-                    let k = keys.get_mut(*key_off).ok_or(BuildError::TooSmall)?;
-                    *k = v.get(usize::from(*j)).copied().unwrap_or(0);
-                    *key_off = key_off.checked_add(1).ok_or(BuildError::TooLarge)?;
-                }
-                group = Some((v, s));
-            }
-        }
+/// The tuple's slot region.
+fn region_mut<'s>(t: &Tuple, slots: &'s mut [Slot]) -> Result<&'s mut [Slot], BuildError> {
+    let off = usize::try_from(t.slot_off).map_err(|_| BuildError::TooLarge)?;
+    let len = usize::try_from(t.slot_len).map_err(|_| BuildError::TooLarge)?;
+    let end = off.checked_add(len).ok_or(BuildError::TooLarge)?;
+    slots.get_mut(off..end).ok_or(BuildError::TooSmall)
+}
+
+/// Adds hash `h` to `t`'s Bloom filter, if it has one.
+fn bloom_add(t: &Tuple, h: u32, keys: &mut [u32]) -> Result<(), BuildError> {
+    if t.bloom_len == 0 {
+        return Ok(());
     }
-    if let Some((gv, s)) = group {
-        insert(region, hash_masked(&gv, &mask), s)?;
-    }
-    *tuples.get_mut(ti).ok_or(BuildError::TooSmall)? = t;
+    let (w, bits) = bloom_pos(h, t.bloom_len);
+    let at = usize::try_from(t.bloom_off)
+        .ok()
+        .and_then(|o| o.checked_add(w))
+        .ok_or(BuildError::TooLarge)?;
+    *keys.get_mut(at).ok_or(BuildError::TooSmall)? |= bits;
     Ok(())
 }
 
-/// Puts `slot` (a group with hash `hash`) into the first free slot of its probe sequence.
-fn insert(region: &mut [Slot], hash: u32, slot: Slot) -> Result<(), BuildError> {
+/// Appends `t`'s words of `v` to `keys` at `*off`.
+fn push_key(
+    t: &Tuple,
+    v: &[u32; WORDS],
+    keys: &mut [u32],
+    off: &mut usize,
+) -> Result<(), BuildError> {
+    for j in t.idx.iter().take(usize::from(t.nwords)) {
+        let k = keys.get_mut(*off).ok_or(BuildError::TooSmall)?;
+        *k = v.get(usize::from(*j)).copied().unwrap_or(0);
+        *off = off.checked_add(1).ok_or(BuildError::TooLarge)?;
+    }
+    Ok(())
+}
+
+/// Whether the value words at `keys[off..]` are `t`'s words of `v`.
+fn key_is(t: &Tuple, v: &[u32; WORDS], keys: &[u32], off: usize) -> bool {
+    let nw = usize::from(t.nwords);
+    let Some(stored) = off.checked_add(nw).and_then(|e| keys.get(off..e)) else {
+        return false;
+    };
+    t.idx
+        .iter()
+        .take(nw)
+        .zip(stored.iter())
+        .all(|(j, s)| v.get(usize::from(*j)).copied().unwrap_or(0) & mask_word(t, *j) == *s)
+}
+
+fn mask_word(t: &Tuple, j: u8) -> u32 {
+    t.mask.get(usize::from(j)).copied().unwrap_or(0)
+}
+
+/// Puts a record at `rec` with hash `hash` into the first free slot of its probe sequence.
+fn insert(region: &mut [Slot], hash: u32, rec: usize) -> Result<(), BuildError> {
     let len = region.len();
     let hmask = len.checked_sub(1).ok_or(BuildError::TooSmall)?;
     let mut i = usize::try_from(hash).map_err(|_| BuildError::TooLarge)? & hmask;
     for _ in 0..len {
         let s = region.get_mut(i).ok_or(BuildError::TooSmall)?;
-        if s.entry_len == 0 {
-            *s = slot;
+        if s.rec == 0 {
+            *s = Slot {
+                hash,
+                rec: to_u32(rec.checked_add(1).ok_or(BuildError::TooLarge)?)?,
+            };
             return Ok(());
         }
         i = i.wrapping_add(1) & hmask;
     }
     Err(BuildError::TooSmall)
+}
+
+/// Adds the prefix of `v` on filter `t`'s field to the filter.
+fn filter_add(t: &Tuple, v: &[u32; WORDS], keys: &mut [u32]) -> Result<(), BuildError> {
+    bloom_add(t, hash_masked(v, &t.mask), keys)
+}
+
+/// Fills `st` from `rules` and the `work` that [`plan`] prepared (its first `sizes.entries`
+/// elements). The arrays must be at least as long as [`plan`]'s [`Sizes`]; their contents do
+/// not matter.
+pub(crate) fn build(rules: &[RuleSpec], work: &[Work], st: Storage<'_>) -> Result<(), BuildError> {
+    let Storage {
+        tuples,
+        slots,
+        entries,
+        keys,
+    } = st;
+    let filters = Filters::choose(rules, work);
+    let nf = filters.n;
+    let mut slot_off = 0usize;
+    let mut key_off = 0usize;
+    // Filters first, in bit order: a mask and a Bloom filter each.
+    for (k, fs) in filters.specs().iter().enumerate() {
+        let bl = filter_bloom_words(fs.bound);
+        let bend = key_off.checked_add(bl).ok_or(BuildError::TooLarge)?;
+        for w in keys.get_mut(key_off..bend).ok_or(BuildError::TooSmall)? {
+            *w = 0;
+        }
+        let t = Tuple {
+            mask: field_mask(fs.field, fs.plen),
+            filter: 1u32.checked_shl(to_u32(k)?).ok_or(BuildError::TooLarge)?,
+            bloom_off: to_u32(key_off)?,
+            bloom_len: to_u32(bl)?,
+            best_key: u64::MAX,
+            best_rule: u32::MAX,
+            ..Tuple::default()
+        };
+        key_off = bend;
+        *tuples.get_mut(k).ok_or(BuildError::TooSmall)? = t;
+    }
+    let (ftuples, rtuples) = tuples.split_at_mut(nf.min(tuples.len()));
+    let mut nt = 0usize;
+    let mut err = None;
+    for_each_tuple(rules, work, |r| {
+        if err.is_some() {
+            return;
+        }
+        let res = build_tuple(
+            rules,
+            work,
+            r,
+            &filters,
+            ftuples,
+            slots,
+            entries,
+            keys,
+            (&mut slot_off, &mut key_off),
+        )
+        .and_then(|t| {
+            *rtuples.get_mut(nt).ok_or(BuildError::TooSmall)? = t;
+            Ok(())
+        });
+        if let Err(e) = res {
+            err = Some(e);
+        }
+        nt = nt.saturating_add(1);
+    });
+    if let Some(e) = err {
+        return Err(e);
+    }
+    // Unused tuple slots (a longer array than planned) must never be probed.
+    for t in rtuples.iter_mut().skip(nt) {
+        *t = Tuple {
+            best_key: u64::MAX,
+            best_rule: u32::MAX,
+            ..Tuple::default()
+        };
+    }
+    let used = rtuples.get_mut(..nt).ok_or(BuildError::TooSmall)?;
+    used.sort_unstable_by_key(|t| (t.best_key, t.best_rule));
+    Ok(())
+}
+
+#[allow(clippy::too_many_arguments)]
+fn build_tuple(
+    rules: &[RuleSpec],
+    work: &[Work],
+    r: &Run,
+    filters: &Filters,
+    ftuples: &[Tuple],
+    slots: &mut [Slot],
+    entries: &mut [Entry],
+    keys: &mut [u32],
+    (slot_off, key_off): (&mut usize, &mut usize),
+) -> Result<Tuple, BuildError> {
+    let run = work.get(r.start..r.end).ok_or(BuildError::TooSmall)?;
+    let mut t = new_tuple(r.mask, r.groups, (slot_off, slots), (key_off, keys))?;
+    t.need = filters.need(&r.mask);
+    // Runs of equal values are the groups: one record and one slot each.
+    let mut group: Option<([u32; WORDS], usize)> = None;
+    for (i, w) in run.iter().enumerate() {
+        let (_, v, key) = entry_of(rules, w);
+        let ei = r.start.checked_add(i).ok_or(BuildError::TooLarge)?;
+        let rule = w.rule | if w.post { POST_CHECK } else { 0 };
+        let e = Entry {
+            priority: u32::try_from(key >> 32).unwrap_or(u32::MAX),
+            id: u32::try_from(key & u64::from(u32::MAX)).unwrap_or(u32::MAX),
+            rule,
+        };
+        *entries.get_mut(ei).ok_or(BuildError::TooSmall)? = e;
+        if (key, w.rule) < (t.best_key, t.best_rule) {
+            t.best_key = key;
+            t.best_rule = w.rule;
+        }
+        match &mut group {
+            Some((gv, rec)) if *gv == v => {
+                // One more entry in the group: bump its count.
+                let at = rec.checked_add(4).ok_or(BuildError::TooLarge)?;
+                let c = keys.get_mut(at).ok_or(BuildError::TooSmall)?;
+                *c = c.saturating_add(1);
+            }
+            _ => {
+                if let Some((gv, rec)) = group.take() {
+                    let h = hash_masked(&gv, &t.mask);
+                    insert(region_mut(&t, slots)?, h, rec)?;
+                    bloom_add(&t, h, keys)?;
+                }
+                // New group: its header (best entry first: the work is sorted) and value.
+                let rec = *key_off;
+                for x in [e.priority, e.id, rule, to_u32(ei)?, 1] {
+                    *keys.get_mut(*key_off).ok_or(BuildError::TooSmall)? = x;
+                    *key_off = key_off.checked_add(1).ok_or(BuildError::TooLarge)?;
+                }
+                push_key(&t, &v, keys, key_off)?;
+                for ft in ftuples {
+                    if t.need & ft.filter != 0 {
+                        filter_add(ft, &v, keys)?;
+                    }
+                }
+                group = Some((v, rec));
+            }
+        }
+    }
+    if let Some((gv, rec)) = group {
+        let h = hash_masked(&gv, &t.mask);
+        insert(region_mut(&t, slots)?, h, rec)?;
+        bloom_add(&t, h, keys)?;
+    }
+    Ok(t)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -736,9 +1044,12 @@ impl<'a> Classifier<'a> {
         }
     }
 
-    /// Number of tuples (distinct masks).
+    /// Number of rule tuples (distinct masks), filters not counted.
     pub(crate) fn tuple_count(&self) -> usize {
-        self.tuples.iter().filter(|t| t.slot_len != 0).count()
+        self.tuples
+            .iter()
+            .filter(|t| t.slot_len != 0 && t.filter == 0)
+            .count()
     }
 
     /// The index in `rules` of the winning matching rule, as
@@ -748,47 +1059,106 @@ impl<'a> Classifier<'a> {
         let key = packet_words(pkt);
         // (priority << 32 | id, rule index) of the winner so far.
         let mut best: Option<(u64, u32)> = None;
+        // Filters evaluated, and those the packet passed.
+        let mut known = 0u32;
+        let mut passed = 0u32;
         for t in self.tuples {
+            if t.filter != 0 {
+                continue;
+            }
             if best.is_some_and(|b| (t.best_key, t.best_rule) >= b) {
                 break;
             }
-            if t.slot_len == 0 {
+            let unknown = t.need & !known;
+            if unknown != 0 {
+                passed |= self.filters(unknown, &key);
+                known |= unknown;
+            }
+            if t.need & !passed != 0 || t.slot_len == 0 {
                 continue;
             }
-            let h = hash_masked(&key, &t.mask);
-            if let Some(s) = self.find(t, h, &key) {
-                let off = usize::try_from(s.entry_off).unwrap_or(usize::MAX);
-                let len = usize::try_from(s.entry_len).unwrap_or(0);
-                let list = self
-                    .entries
-                    .get(off..off.saturating_add(len))
-                    .unwrap_or(&[]);
-                for e in list {
-                    let idx = e.rule & !POST_CHECK;
-                    let k = (e.key(), idx);
-                    if best.is_some_and(|b| k >= b) {
-                        break;
-                    }
-                    if e.rule & POST_CHECK != 0 {
-                        let ok = usize::try_from(idx)
-                            .ok()
-                            .and_then(|i| rules.get(i))
-                            .is_some_and(|r| r.m.matches(pkt));
-                        if !ok {
-                            continue;
-                        }
-                    }
-                    best = Some(k);
+            let Some(rec) = self.find(t, &key, REC_HDR) else {
+                continue;
+            };
+            let Some(&[prio, id, rule, eoff, elen]) =
+                rec.checked_add(REC_HDR).and_then(|e| self.keys.get(rec..e))
+            else {
+                continue;
+            };
+            let k = ((u64::from(prio) << 32) | u64::from(id), rule & !POST_CHECK);
+            if best.is_some_and(|b| k >= b) {
+                continue;
+            }
+            if rule & POST_CHECK == 0 {
+                best = Some(k);
+                continue;
+            }
+            let off = usize::try_from(eoff).unwrap_or(usize::MAX);
+            let len = usize::try_from(elen).unwrap_or(0);
+            let list = self
+                .entries
+                .get(off..off.saturating_add(len))
+                .unwrap_or(&[]);
+            for e in list {
+                let idx = e.rule & !POST_CHECK;
+                let k = (e.key(), idx);
+                if best.is_some_and(|b| k >= b) {
                     break;
                 }
+                if e.rule & POST_CHECK != 0 {
+                    let ok = usize::try_from(idx)
+                        .ok()
+                        .and_then(|i| rules.get(i))
+                        .is_some_and(|r| r.m.matches(pkt));
+                    if !ok {
+                        continue;
+                    }
+                }
+                best = Some(k);
+                break;
             }
         }
         best.and_then(|(_, i)| usize::try_from(i).ok())
     }
 
-    /// The slot of tuple `t` holding the packet's masked value, if any.
+    /// Which of the filters in `bits` the packet passes (filter `k` is tuple `k`).
+    fn filters(&self, bits: u32, key: &[u32; WORDS]) -> u32 {
+        let mut left = bits;
+        let mut passed = 0u32;
+        while left != 0 {
+            let bit = left & left.wrapping_neg();
+            left &= !bit;
+            let k = usize::try_from(bit.trailing_zeros()).unwrap_or(usize::MAX);
+            if self
+                .tuples
+                .get(k)
+                .is_some_and(|t| self.bloom_has(t, hash_masked(key, &t.mask)))
+            {
+                passed |= bit;
+            }
+        }
+        passed
+    }
+
+    /// Whether `t`'s Bloom filter may hold hash `h`.
     #[inline]
-    fn find(&self, t: &Tuple, h: u32, key: &[u32; WORDS]) -> Option<&'a Slot> {
+    fn bloom_has(&self, t: &Tuple, h: u32) -> bool {
+        let (w, bits) = bloom_pos(h, t.bloom_len);
+        usize::try_from(t.bloom_off)
+            .ok()
+            .and_then(|o| o.checked_add(w))
+            .and_then(|at| self.keys.get(at))
+            .is_some_and(|x| x & bits == bits)
+    }
+
+    /// The record (offset in `keys`) of tuple `t` holding the packet's masked value, whose value
+    /// words follow a header of `hdr` words.
+    #[inline]
+    fn find(&self, t: &Tuple, key: &[u32; WORDS], hdr: usize) -> Option<usize> {
+        let h = hash_masked(key, &t.mask);
+        if t.bloom_len != 0 && !self.bloom_has(t, h) {
+            return None;
+        }
         let off = usize::try_from(t.slot_off).ok()?;
         let len = usize::try_from(t.slot_len).ok()?;
         let region = self.slots.get(off..off.checked_add(len)?)?;
@@ -796,30 +1166,12 @@ impl<'a> Classifier<'a> {
         let mut i = usize::try_from(h).ok()? & hmask;
         for _ in 0..len {
             let s = region.get(i)?;
-            if s.entry_len == 0 {
-                return None;
-            }
-            if s.hash == h && self.key_eq(t, s, key) {
-                return Some(s);
+            let rec = usize::try_from(s.rec).ok()?.checked_sub(1)?;
+            if s.hash == h && key_is(t, key, self.keys, rec.checked_add(hdr)?) {
+                return Some(rec);
             }
             i = i.wrapping_add(1) & hmask;
         }
         None
-    }
-
-    fn key_eq(&self, t: &Tuple, s: &Slot, key: &[u32; WORDS]) -> bool {
-        let nw = usize::from(t.nwords);
-        let Ok(off) = usize::try_from(s.key_off) else {
-            return false;
-        };
-        let Some(stored) = off.checked_add(nw).and_then(|end| self.keys.get(off..end)) else {
-            return false;
-        };
-        t.idx.iter().take(nw).zip(stored.iter()).all(|(j, v)| {
-            let j = usize::from(*j);
-            let k = key.get(j).copied().unwrap_or(0);
-            let m = t.mask.get(j).copied().unwrap_or(0);
-            k & m == *v
-        })
     }
 }

@@ -232,8 +232,8 @@ fn classify_bench() {
         println!(
             "{:>7} {:>7} {:>8} {:>8.1} {:>9.0} {:>10.0} {:>10.0} {:>10} {:>10}",
             n,
-            b.sizes.tuples,
-            b.sizes.entries,
+            b.sizes.tuples - b.sizes.filters,
+            b.sizes.filters,
             build_ms,
             b.sizes.bytes() as f64 / n as f64,
             hit_ns,

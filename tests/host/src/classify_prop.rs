@@ -303,3 +303,90 @@ proptest! {
         }
     }
 }
+
+/// Many rules over a few shapes, so that tuples and filters grow past `BLOOM_MIN_GROUPS` and get
+/// Bloom filters: addresses from 10.0.0.0/22, a few prefix lengths, ports from a small range.
+fn big_rules() -> impl Strategy<Value = Vec<RuleSpec>> {
+    let addr = (0u8..4, any::<u8>()).prop_map(|(c, d)| {
+        let mut a = IPS[0];
+        a[14] = c;
+        a[15] = d;
+        a
+    });
+    let pfx = (
+        addr,
+        prop_oneof![Just(128u8), Just(126), Just(120), Just(118)],
+    )
+        .prop_map(|(addr, plen)| Prefix { addr, plen });
+    let m = (
+        small(pfx.clone()),
+        pfx,
+        small(prop_oneof![Just(6u8), Just(17)]),
+        small(prop_oneof![
+            (0u16..8).prop_map(|p| (p, p)),
+            Just((2u16, 5u16)),
+            Just((1u16, 6u16))
+        ]),
+    )
+        .prop_map(|(src_ip, dst_ip, ip_proto, dst_port)| Match {
+            src_ip,
+            dst_ip: Some(dst_ip),
+            ip_proto,
+            dst_port,
+            ..Match::default()
+        });
+    vec((0u32..50, m), 150..600).prop_map(|v| {
+        v.into_iter()
+            .enumerate()
+            .map(|(i, (priority, m))| RuleSpec {
+                id: i as u32 + 1,
+                priority,
+                m,
+            })
+            .collect()
+    })
+}
+
+fn big_packet() -> impl Strategy<Value = Pkt> {
+    (
+        0u8..5,
+        any::<u8>(),
+        0u8..5,
+        any::<u8>(),
+        prop_oneof![Just(6u8), Just(17)],
+        0u16..9,
+    )
+        .prop_map(|(sc, sd, dc, dd, ip_proto, dst_port)| {
+            let mut src_ip = IPS[0];
+            src_ip[14] = sc;
+            src_ip[15] = sd;
+            let mut dst_ip = IPS[0];
+            dst_ip[14] = dc;
+            dst_ip[15] = dd;
+            Pkt {
+                key: FlowKey {
+                    ethertype: 0x0800,
+                    src_ip,
+                    dst_ip,
+                    ip_proto,
+                    dst_port,
+                    ..FlowKey::default()
+                },
+                in_port: 0,
+                out_port: None,
+            }
+        })
+}
+
+proptest! {
+    #![proptest_config(config(24))]
+
+    /// Big rule sets (Bloom filters in use): same answers as the linear scan.
+    #[test]
+    fn same_as_linear_big(rs in big_rules(), pkts in vec(big_packet(), 200..400)) {
+        let b = Built::new(&rs);
+        for p in &pkts {
+            check(&b, p)?;
+        }
+    }
+}
