@@ -17,6 +17,12 @@
 //! Tuples are visited by their best rule (lowest `(priority, id)`) and the walk stops at the first
 //! tuple whose best rule cannot beat the winner so far, so a high-priority hit costs few probes.
 //!
+//! Two kinds of Bloom filters keep a lookup from touching tuples that cannot match, which matters
+//! once the tables outgrow the CPU caches: per address field and common prefix length, the set of
+//! rule prefixes (a tuple needing a `/24` destination is skipped when no rule's `/24` holds the
+//! packet's destination); and per big tuple ([`BLOOM_MIN_GROUPS`] values or more), the set of its
+//! values, tested before its slots.
+//!
 //! L4 port ranges are not mask conditions. A range is split into aligned prefixes (`value/len`
 //! over the 16 bits; at most 30). When they all have the same length and there are at most
 //! [`MAX_RANGE_PREFIXES`] of them (an exact port, the full range, `1024-2047`, `16-47`...),
@@ -118,8 +124,7 @@ pub(crate) struct Sizes {
     pub(crate) slots: usize,
     /// [`Entry`]s (expanded rules).
     pub(crate) entries: usize,
-    /// `u32` record words: per group a header and its masked value; per filter value its words
-    /// (filters are sized for the worst case, so some may stay unused).
+    /// `u32` words: per group a record (header and masked value), and the Bloom filters.
     pub(crate) keys: usize,
     /// Distinct (mask, value) groups (informational).
     pub(crate) groups: usize,
@@ -571,10 +576,11 @@ fn for_each_tuple(rules: &[RuleSpec], work: &[Work], mut f: impl FnMut(&Run)) {
 }
 
 // Prefix filters. For a packet to match an entry of a tuple whose mask has a /L prefix on an
-// address field, some rule must have a /L prefix on that field that contains the address. One
-// hash set per (field, L) of those prefixes, probed once per lookup (and only when a tuple
-// needing it is reached), lets a lookup skip every tuple that needs a prefix the packet is not
-// in: a packet to or from addresses no rule covers probes almost no tuple.
+// address field, some rule must have a /L prefix on that field that contains the address. A
+// Bloom filter per (field, L) of those prefixes, tested at most once per lookup (when the first
+// tuple needing it is reached), lets a lookup skip every tuple that needs a prefix the packet is
+// not in: a packet to or from addresses no rule covers probes almost no tuple. A false positive
+// only costs a probe, so no exact set is kept.
 
 /// First words of the address fields filters are kept for.
 const FILTER_FIELDS: [usize; 2] = [W_SRC_IP, W_DST_IP];
@@ -620,17 +626,29 @@ struct Filters {
 
 impl Filters {
     fn choose(rules: &[RuleSpec], work: &[Work]) -> Filters {
-        // Per field and prefix length: tuples and groups.
-        let mut tuples = [[0usize; 129]; 2];
-        let mut groups = [[0usize; 129]; 2];
+        // Per field, the prefix lengths in use: (length, tuples, groups). Kept small for the
+        // kernel stack: lengths past the first PLENS_SEEN get no filter.
+        const PLENS_SEEN: usize = 32;
+        let mut seen = [[(0usize, 0u32, 0usize); PLENS_SEEN]; 2];
+        let mut nseen = [0usize; 2];
         for_each_tuple(rules, work, |r| {
-            for (fi, f) in FILTER_FIELDS.iter().enumerate() {
+            for ((f, seen), n) in FILTER_FIELDS
+                .iter()
+                .zip(seen.iter_mut())
+                .zip(nseen.iter_mut())
+            {
                 let l = field_plen(&r.mask, *f);
-                if let Some(t) = tuples.get_mut(fi).and_then(|t| t.get_mut(l)) {
-                    *t = t.saturating_add(1);
+                if l == 0 {
+                    // No condition on the field: nothing to filter on.
+                    continue;
                 }
-                if let Some(g) = groups.get_mut(fi).and_then(|g| g.get_mut(l)) {
-                    *g = g.saturating_add(r.groups);
+                let used = seen.get_mut(..*n).unwrap_or(&mut []);
+                if let Some(e) = used.iter_mut().find(|e| e.0 == l) {
+                    e.1 = e.1.saturating_add(1);
+                    e.2 = e.2.saturating_add(r.groups);
+                } else if let Some(e) = seen.get_mut(*n) {
+                    *e = (l, 1, r.groups);
+                    *n = n.saturating_add(1);
                 }
             }
         });
@@ -638,30 +656,17 @@ impl Filters {
             list: [FilterSpec::default(); MAX_FILTERS],
             n: 0,
         };
-        for (fi, f) in FILTER_FIELDS.iter().enumerate() {
-            let (Some(tf), Some(gf)) = (tuples.get_mut(fi), groups.get(fi)) else {
-                continue;
-            };
-            for _ in 0..FILTERS_PER_FIELD {
-                // The length used by most tuples (at least two: a filter for a single tuple
-                // costs what probing that tuple costs); /0 needs no filter.
-                let mut pick: Option<(usize, usize)> = None;
-                for (l, n) in tf.iter().enumerate().skip(1) {
-                    if *n >= 2 && pick.is_none_or(|(_, pn)| *n > pn) {
-                        pick = Some((l, *n));
-                    }
-                }
-                let Some((l, _)) = pick else {
-                    break;
-                };
-                if let Some(t) = tf.get_mut(l) {
-                    *t = 0;
-                }
+        for ((f, seen), n) in FILTER_FIELDS.iter().zip(seen.iter_mut()).zip(nseen.iter()) {
+            let used = seen.get_mut(..*n).unwrap_or(&mut []);
+            // Most tuples first, then the shorter length (deterministic).
+            used.sort_unstable_by_key(|e| (core::cmp::Reverse(e.1), e.0));
+            // A filter for a single tuple costs what probing that tuple costs.
+            for e in used.iter().filter(|e| e.1 >= 2).take(FILTERS_PER_FIELD) {
                 if let Some(d) = out.list.get_mut(out.n) {
                     *d = FilterSpec {
                         field: *f,
-                        plen: l,
-                        bound: gf.get(l).copied().unwrap_or(0),
+                        plen: e.0,
+                        bound: e.2,
                     };
                     out.n = out.n.saturating_add(1);
                 }
@@ -1077,7 +1082,7 @@ impl<'a> Classifier<'a> {
             if t.need & !passed != 0 || t.slot_len == 0 {
                 continue;
             }
-            let Some(rec) = self.find(t, &key, REC_HDR) else {
+            let Some(rec) = self.find(t, &key) else {
                 continue;
             };
             let Some(&[prio, id, rule, eoff, elen]) =
@@ -1151,10 +1156,9 @@ impl<'a> Classifier<'a> {
             .is_some_and(|x| x & bits == bits)
     }
 
-    /// The record (offset in `keys`) of tuple `t` holding the packet's masked value, whose value
-    /// words follow a header of `hdr` words.
+    /// The record (offset in `keys`) of rule tuple `t` holding the packet's masked value.
     #[inline]
-    fn find(&self, t: &Tuple, key: &[u32; WORDS], hdr: usize) -> Option<usize> {
+    fn find(&self, t: &Tuple, key: &[u32; WORDS]) -> Option<usize> {
         let h = hash_masked(key, &t.mask);
         if t.bloom_len != 0 && !self.bloom_has(t, h) {
             return None;
@@ -1167,7 +1171,7 @@ impl<'a> Classifier<'a> {
         for _ in 0..len {
             let s = region.get(i)?;
             let rec = usize::try_from(s.rec).ok()?.checked_sub(1)?;
-            if s.hash == h && key_is(t, key, self.keys, rec.checked_add(hdr)?) {
+            if s.hash == h && key_is(t, key, self.keys, rec.checked_add(REC_HDR)?) {
                 return Some(rec);
             }
             i = i.wrapping_add(1) & hmask;
