@@ -501,6 +501,18 @@ impl FlowTable {
         }
     }
 
+    /// The source MAC and input port of a flow whose source address is `ip` (IPv4 flows and ARP
+    /// count for IPv4): how explain finds where an address lives. Scans the whole table.
+    pub(crate) fn find_by_src_ip(&self, rcu: &impl RcuReader, ipv4: bool, ip: &[u8; 16]) -> Option<([u8; 6], u16)> {
+        let ethertypes: &[u16] = if ipv4 { &[0x0800, 0x0806] } else { &[0x86dd] };
+        (0..self.hash.n_buckets(rcu)).find_map(|i| {
+            self.hash
+                .bucket(rcu, i)
+                .find(|f| f.key.src_ip == *ip && ethertypes.contains(&f.key.ethertype))
+                .map(|f| (f.key.src_mac, f.in_port))
+        })
+    }
+
     /// The other direction of `f`'s connection, if installed.
     pub(crate) fn twin<'a>(&'a self, rcu: &'a impl RcuReader, f: &Flow) -> Option<&'a Flow> {
         if f.peer == NO_PORT {

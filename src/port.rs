@@ -258,8 +258,9 @@ pub(crate) struct Explained {
 }
 
 /// Decides a synthetic packet like the slow path would, without learning, installing or
-/// counting anything. `dir` Out: the packet comes from `port`; In: it goes to `port` (its source
-/// is the port its source MAC is known on, if any).
+/// counting anything. `dir` Out: the packet comes from `port`; In: it goes to `port`. Missing
+/// MACs are filled in as a real frame would carry them: the sending port's own MAC, and the MAC
+/// the switch has seen the address at (from its flows), if any.
 pub(crate) fn explain(
     rcu: &impl RcuReader,
     sw: &Switch,
@@ -269,35 +270,55 @@ pub(crate) fn explain(
     on_step: &mut StepFn<'_>,
 ) -> Explained {
     let table = sw.table(rcu);
+    let mut key = *key;
+    let ipv4 = key.ethertype == 0x0800;
+    let ip_known = key.ethertype == 0x0800 || key.ethertype == 0x86dd;
+    let seen_at = |ip: &[u8; 16]| if ip_known { sw.flows().find_by_src_ip(rcu, ipv4, ip) } else { None };
     match dir {
-        Direction::Out => match l2_decide(port, table, sw, &key.dst_mac, &key.src_mac) {
-            Decision::Forward(id) => {
-                let dst = table.port(id).map(|p| &**p);
-                let pv = walk_path(rcu, Some(port), port.id, dst, key, on_step);
-                Explained {
-                    verdict: pv.verdict,
-                    out_port: (pv.verdict == Verdict::Allow).then_some(id),
+        Direction::Out => {
+            if key.src_mac == [0; 6] {
+                key.src_mac = port.mac.unwrap_or([0x02, 0, 0, 0, 0, 0x01]);
+            }
+            if key.dst_mac == [0; 6] {
+                if let Some((mac, _)) = seen_at(&key.dst_ip) {
+                    key.dst_mac = mac;
                 }
             }
-            Decision::Flood { .. } | Decision::PassToHost => {
-                let pv = walk_path(rcu, Some(port), port.id, None, key, on_step);
-                Explained {
-                    verdict: pv.verdict,
+            match l2_decide(port, table, sw, &key.dst_mac, &key.src_mac) {
+                Decision::Forward(id) => {
+                    let dst = table.port(id).map(|p| &**p);
+                    let pv = walk_path(rcu, Some(port), port.id, dst, &key, on_step);
+                    Explained {
+                        verdict: pv.verdict,
+                        out_port: (pv.verdict == Verdict::Allow).then_some(id),
+                    }
+                }
+                Decision::Flood { .. } | Decision::PassToHost => {
+                    let pv = walk_path(rcu, Some(port), port.id, None, &key, on_step);
+                    Explained {
+                        verdict: pv.verdict,
+                        out_port: None,
+                    }
+                }
+                Decision::Drop(_) => Explained {
+                    verdict: Verdict::Deny,
                     out_port: None,
+                },
+            }
+        }
+        Direction::In => {
+            let mut src_id = None;
+            if key.src_mac == [0; 6] {
+                if let Some((mac, id)) = seen_at(&key.src_ip) {
+                    key.src_mac = mac;
+                    src_id = Some(id);
                 }
             }
-            Decision::Drop(_) => Explained {
-                verdict: Verdict::Deny,
-                out_port: None,
-            },
-        },
-        Direction::In => {
-            let src_id = table
-                .static_port(&key.src_mac)
+            let src_id = src_id
+                .or_else(|| table.static_port(&key.src_mac))
                 .or_else(|| sw.fdb().get(&key.src_mac));
-            let src = src_id.and_then(|id| table.port(id)).map(|p| &**p);
-            let pv = walk_path(rcu, None, src_id.unwrap_or(NO_PORT), Some(port), key, on_step);
-            let _ = src;
+            // Only this port's (inbound) layers: the sender's are the other direction's business.
+            let pv = walk_path(rcu, None, src_id.unwrap_or(NO_PORT), Some(port), &key, on_step);
             Explained {
                 verdict: pv.verdict,
                 out_port: (pv.verdict == Verdict::Allow).then_some(port.id),
