@@ -331,10 +331,15 @@ impl FlowTable {
             None => None,
         };
         let mut w = self.hash.write();
-        for node in Iterator::chain(core::iter::once(a), b) {
-            let (h, port, key) = (self.hash(&node.value().key, node.value().in_port), node.value().in_port, node.value().key);
+        let nodes = Iterator::chain(core::iter::once((a, replace)), b.map(|b| (b, false)));
+        for (node, replace) in nodes {
+            let v = node.value();
+            let (h, port, key) = (self.hash(&v.key, v.in_port), v.in_port, v.key);
             if let Some(old) = w.find(h, |f| f.matches(port, &key)) {
-                if !replace {
+                // A reverse flow takes the place of a cached deny: the connection it belongs to
+                // was just allowed, which is what decides its replies.
+                let displace = v.reply && old.action == Action::Deny;
+                if !replace && !displace {
                     continue;
                 }
                 let old_owner = old.owner;

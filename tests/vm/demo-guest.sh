@@ -22,6 +22,24 @@ say "ip netns exec vm1 ping -c 3 10.0.0.2   (vm1 -> vm2 through vflow)"
 ip netns exec vm1 ping -c 3 -i 0.3 10.0.0.2
 say vflowctl -s port show;  vflowctl -s port show
 say vflowctl fdb show;      vflowctl fdb show
+say "vflowctl flow show sw0   (each ping direction is a flow, installed with its reverse flow)"
+vflowctl flow show sw0
+# A stateful firewall on vm2: it may open connections, only ssh (and ARP) may reach it.
+say "a layer 'fw' on vm2: inbound default deny, rules 1 (ARP) and 2 (tcp/22) allowed"
+run() { say "vflowctl $*"; vflowctl "$@"; }
+run rule add sw0 id 1 ethertype arp action allow
+run rule add sw0 id 2 proto tcp dst-port 22 action allow count
+run layer add sw0 fw in-default deny
+run layer bind sw0 fw in 1,2
+run port set tap2 layers fw
+run explain port tap2 in tcp 10.0.0.1:40000 '->' 10.0.0.2:22
+run explain port tap2 in icmp 10.0.0.1 '->' 10.0.0.2
+say "ip netns exec vm1 ping -c 2 -W 1 10.0.0.2   (denied by fw: the old flows were re-decided)"
+ip netns exec vm1 ping -c 2 -i 0.3 -W 1 10.0.0.2 || true
+say "ip netns exec vm2 ping -c 2 10.0.0.1   (vm2 opens it: the reverse flow lets the replies in)"
+ip netns exec vm2 ping -c 2 -i 0.3 10.0.0.1
+run -s flow show sw0
+run -s rule show sw0
 say vflowctl -j -p -s switch show sw0; vflowctl -j -p -s switch show sw0
 say vflowctl port del dev tap2
 vflowctl port del dev tap2
