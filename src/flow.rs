@@ -44,12 +44,23 @@ pub(crate) enum Action {
 /// "No port" in port-id fields.
 pub(crate) const NO_PORT: u16 = u16::MAX;
 
-/// Who decided a flow: the deciding layer's name (NUL-padded, empty for none) and rule id (0: the
-/// layer's default verdict).
-#[derive(Clone, Copy, PartialEq, Eq, Default)]
+/// Who decided a flow: the deciding layer's name (NUL-padded, empty for none), rule id (0: the
+/// layer's default verdict) and the port whose stack holds the layer ([`NO_PORT`]: none).
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Provenance {
     pub(crate) layer: [u8; 16],
     pub(crate) rule_id: u32,
+    pub(crate) port: u16,
+}
+
+impl Default for Provenance {
+    fn default() -> Self {
+        Provenance {
+            layer: [0; 16],
+            rule_id: 0,
+            port: NO_PORT,
+        }
+    }
 }
 
 /// A decision as the flow table stores it.

@@ -128,10 +128,13 @@ impl Port {
         RxResult::Pass(skb)
     }
 
-    fn deny(&self, skb: SkBuff, rx: &RxCtx) {
-        self.stats.cpu(rx).policy_drop();
+    /// Drops a frame a layer denied. It counts on the port whose layer denied it (`denier`,
+    /// this port if unknown): a frame refused by a VM's inbound layers is that VM port's drop.
+    fn deny(&self, skb: SkBuff, denier: Option<&Port>, rx: &RxCtx) {
+        let who = denier.unwrap_or(self);
+        who.stats.cpu(rx).policy_drop();
         self.switch.stats().cpu(rx).policy_drop();
-        self.drop_frame(skb, DropReason::PolicyDeny, rx);
+        who.drop_frame(skb, DropReason::PolicyDeny, rx);
     }
 
     fn drop_frame(&self, skb: SkBuff, reason: DropReason, rx: &RxCtx) {
@@ -159,6 +162,8 @@ fn parse_drop_reason(e: ParseError) -> DropReason {
 pub(crate) struct PathVerdict<'a> {
     verdict: Verdict,
     layer: Option<&'a Layer>,
+    /// The port whose stack holds `layer`.
+    port: Option<u16>,
     rule: Option<&'a Arc<Rule>>,
     /// The deciding rules of the outbound and inbound walks.
     rules: [Option<&'a Arc<Rule>>; 2],
@@ -169,6 +174,7 @@ impl PathVerdict<'_> {
         let mut p = Provenance {
             layer: [0; 16],
             rule_id: self.rule.map_or(0, |r| r.id()),
+            port: self.port.unwrap_or(NO_PORT),
         };
         if let Some(l) = self.layer {
             let name = l.name().to_bytes();
@@ -213,6 +219,7 @@ pub(crate) fn walk_path<'a>(
     let mut pv = PathVerdict {
         verdict: Verdict::Allow,
         layer: None,
+        port: None,
         rule: None,
         rules: [None, None],
     };
@@ -229,6 +236,7 @@ pub(crate) fn walk_path<'a>(
         if d.layer.is_some() {
             pv.layer = d.layer;
             pv.rule = d.rule;
+            pv.port = Some(id);
         }
         if d.verdict == Verdict::Deny {
             pv.verdict = Verdict::Deny;
@@ -332,14 +340,14 @@ fn no_step(_: u16, _: Direction, _: &Layer, _: Option<&Rule>, _: Verdict) {}
 impl Port {
     /// Applies a flow's (or a fresh decision's) action to the frame.
     #[inline]
-    fn apply(&self, action: Action, skb: SkBuff, table: &PortTable, rx: &RxCtx) -> RxResult {
+    fn apply(&self, action: Action, denier: u16, skb: SkBuff, table: &PortTable, rx: &RxCtx) -> RxResult {
         match action {
             Action::Forward(id) => match table.port(id) {
                 Some(out) => out.send(skb, rx),
                 None => self.drop_frame(skb, DropReason::NoTxTarget, rx),
             },
             Action::Pass => return self.pass(skb, rx),
-            Action::Deny => self.deny(skb, rx),
+            Action::Deny => self.deny(skb, table.port(denier).map(|p| &**p), rx),
         }
         RxResult::Consumed
     }
@@ -354,7 +362,7 @@ impl Port {
 
     /// Re-decides a flow whose policy generation is old: the same decision just takes the new
     /// generation; a different one replaces the flow. Returns the action to apply.
-    fn revalidate(&self, f: &Flow, table: &PortTable, gen: u32, rx: &RxCtx) -> Action {
+    fn revalidate(&self, f: &Flow, table: &PortTable, gen: u32, rx: &RxCtx) -> (Action, u16) {
         let sw = &*self.switch;
         self.stats.cpu(rx).revalidate();
         sw.stats().cpu(rx).revalidate();
@@ -389,15 +397,15 @@ impl Port {
                 // takes the slow path.
                 _ => {
                     sw.flows().remove(self.id, key);
-                    return f.action();
+                    return (f.action(), f.provenance().port);
                 }
             }
         };
         if fresh.same_decision(f) {
             f.set_generation(gen);
-            return f.action();
+            return (f.action(), f.provenance().port);
         }
-        let action = fresh.action;
+        let action = (fresh.action, fresh.prov.port);
         let nf = NewFlow {
             key: *key,
             in_port: self.id,
@@ -446,6 +454,7 @@ impl Port {
             ),
         };
         let action = outcome.action;
+        let denier = outcome.prov.port;
         let rev = match (action, dst) {
             (Action::Forward(d), Some(_)) => Some(NewFlow {
                 key: conn::reverse(tkey),
@@ -490,7 +499,7 @@ impl Port {
             // Not cached this time; the packet itself goes on.
             Installed::NoMem => {}
         }
-        self.apply(action, skb, table, rx)
+        self.apply(action, denier, skb, table, rx)
     }
 
     /// Floods a frame (not cached): `self`'s outbound layers once, each VM destination's inbound
@@ -499,7 +508,7 @@ impl Port {
         let sw = &*self.switch;
         let len = skb.frame_len();
         if walk_path(rx, Some(self), self.id, None, key, &mut no_step).verdict == Verdict::Deny {
-            self.deny(skb, rx);
+            self.deny(skb, None, rx);
             return RxResult::Consumed;
         }
         self.stats.cpu(rx).flood();
@@ -513,7 +522,9 @@ impl Port {
                 && walk_path(rx, None, self.id, Some(out), key, &mut no_step).verdict == Verdict::Deny
             {
                 out.stats.cpu(rx).policy_drop();
+                out.stats.cpu(rx).drop(len);
                 sw.stats().cpu(rx).policy_drop();
+                sw.stats().cpu(rx).drop(len);
                 continue;
             }
             match skb.clone_frame() {
@@ -575,12 +586,12 @@ impl RxHandler for Port {
             port.stats.cpu(rx).flow_hit();
             sw.stats().cpu(rx).flow_hit();
             f.touch(work::jiffies(), len, key.tcp_flags, rx);
-            let action = if f.generation() == gen {
-                f.action()
+            let (action, denier) = if f.generation() == gen {
+                (f.action(), f.provenance().port)
             } else {
                 port.revalidate(f, table, gen, rx)
             };
-            return port.apply(action, skb, table, rx);
+            return port.apply(action, denier, skb, table, rx);
         }
 
         // Slow path.
