@@ -304,6 +304,11 @@ impl Switch {
         // The port's number may be reused: no flow may still name it.
         let id = port.id();
         self.flows.flush(|f| f.in_port() == id || f.peer() == id || f.owner() == id);
+        // Let go of the port's layers now (a layer in no stack can be deleted at once), not
+        // whenever the last reference to the port goes.
+        if let Ok(empty) = KBox::new(crate::policy::Stack::empty(), GFP_KERNEL) {
+            port.set_stack(empty);
+        }
         drop(handler);
     }
 
