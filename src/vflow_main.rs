@@ -55,7 +55,10 @@ impl kernel::Module for Vflow {
         let notifier = ffi::notifier::Notifier::register()?;
         let pernet = ffi::pernet::Pernet::register()?;
         let genl = ffi::genl::Family::register()?;
-        pr_info!("loaded\n");
+        pr_info!(
+            "loaded (flow entry {} bytes)\n",
+            ffi::rcuhash::entry_bytes::<flow::Flow>()
+        );
         Ok(Vflow {
             _genl: genl,
             _pernet: pernet,

@@ -36,6 +36,12 @@ pub(crate) struct Node<T> {
     value: T,
 }
 
+/// Bytes one entry of an `RcuHash<T>` takes (before the allocator rounds it up to its size class),
+/// plus its share of the bucket array (one pointer per entry at full load).
+pub(crate) const fn entry_bytes<T>() -> usize {
+    core::mem::size_of::<Node<T>>() + core::mem::size_of::<usize>()
+}
+
 /// A node not yet in a table (allocated before the writer lock is taken).
 pub(crate) struct NodeBox<T>(KBox<Node<T>>);
 
