@@ -525,6 +525,56 @@ fn slot_len_for(groups: usize) -> Option<usize> {
     groups.checked_mul(2)?.checked_next_power_of_two()
 }
 
+/// Sorts `v` by `key`, in place, in `O(n log n)`; `key` is computed about `2 n log n` times
+/// (the element being sifted keeps its key).
+///
+/// Not `sort_unstable_by`: core's small-sort paths end in a call to a panic function that
+/// objtool does not know as noreturn, which makes the kernel build warn.
+fn heapsort_by_key<T, K: Ord>(v: &mut [T], mut key: impl FnMut(&T) -> K) {
+    fn swap<T>(v: &mut [T], a: usize, b: usize) {
+        if let Some(pair) = v.get_mut(a..=b) {
+            if let Some((first, rest)) = pair.split_first_mut() {
+                if let Some(last) = rest.last_mut() {
+                    core::mem::swap(first, last);
+                }
+            }
+        }
+    }
+    fn sift<T, K: Ord>(v: &mut [T], mut root: usize, end: usize, key: &mut impl FnMut(&T) -> K) {
+        let Some(rk) = v.get(root).map(&mut *key) else {
+            return;
+        };
+        loop {
+            let Some(mut child) = root.checked_mul(2).and_then(|c| c.checked_add(1)) else {
+                return;
+            };
+            let Some(mut ck) = v.get(child).filter(|_| child < end).map(&mut *key) else {
+                return;
+            };
+            let right = child.saturating_add(1);
+            if let Some(rtk) = v.get(right).filter(|_| right < end).map(&mut *key) {
+                if rtk > ck {
+                    child = right;
+                    ck = rtk;
+                }
+            }
+            if rk >= ck {
+                return;
+            }
+            swap(v, root, child);
+            root = child;
+        }
+    }
+    let n = v.len();
+    for i in (0..n / 2).rev() {
+        sift(v, i, n, &mut key);
+    }
+    for end in (1..n).rev() {
+        swap(v, 0, end);
+        sift(v, 0, end, &mut key);
+    }
+}
+
 fn to_u32(x: usize) -> Result<u32, BuildError> {
     u32::try_from(x).map_err(|_| BuildError::TooLarge)
 }
@@ -659,7 +709,7 @@ impl Filters {
         for ((f, seen), n) in FILTER_FIELDS.iter().zip(seen.iter_mut()).zip(nseen.iter()) {
             let used = seen.get_mut(..*n).unwrap_or(&mut []);
             // Most tuples first, then the shorter length (deterministic).
-            used.sort_unstable_by_key(|e| (core::cmp::Reverse(e.1), e.0));
+            heapsort_by_key(used, |e| (core::cmp::Reverse(e.1), e.0));
             // A filter for a single tuple costs what probing that tuple costs.
             for e in used.iter().filter(|e| e.1 >= 2).take(FILTERS_PER_FIELD) {
                 if let Some(d) = out.list.get_mut(out.n) {
@@ -730,10 +780,9 @@ pub(crate) fn plan(rules: &[RuleSpec], work: &mut [Work]) -> Result<Sizes, Build
     if u32::try_from(n).map_or(true, |n| n >= POST_CHECK) {
         return Err(BuildError::TooLarge);
     }
-    work.sort_unstable_by(|a, b| {
-        let (ma, va, ka) = entry_of(rules, a);
-        let (mb, vb, kb) = entry_of(rules, b);
-        (ma, va, ka, a.rule).cmp(&(mb, vb, kb, b.rule))
+    heapsort_by_key(work, |w| {
+        let (m, v, k) = entry_of(rules, w);
+        (m, v, k, w.rule)
     });
     let mut sz = Sizes {
         entries: n,
@@ -958,7 +1007,7 @@ pub(crate) fn build(rules: &[RuleSpec], work: &[Work], st: Storage<'_>) -> Resul
         };
     }
     let used = rtuples.get_mut(..nt).ok_or(BuildError::TooSmall)?;
-    used.sort_unstable_by_key(|t| (t.best_key, t.best_rule));
+    heapsort_by_key(used, |t| (t.best_key, t.best_rule));
     Ok(())
 }
 
