@@ -120,11 +120,12 @@ pub(crate) struct Work {
 pub(crate) struct Sizes {
     /// [`Tuple`]s: distinct masks, plus the prefix filters.
     pub(crate) tuples: usize,
-    /// [`Slot`]s (hash slots of all tuples; at most half full).
+    /// [`Slot`]s: the words of all tuples' hash slots (each slot [`SLOT_HDR`] words plus the
+    /// tuple's varying value words; at most half the slots used).
     pub(crate) slots: usize,
     /// [`Entry`]s (expanded rules).
     pub(crate) entries: usize,
-    /// `u32` words: per group a record (header and masked value), and the Bloom filters.
+    /// `u32` words of the Bloom filters.
     pub(crate) keys: usize,
     /// Distinct (mask, value) groups (informational).
     pub(crate) groups: usize,
@@ -145,36 +146,46 @@ impl Sizes {
 
 /// One tuple: a mask and the hash table of the masked values of the rules with that mask; or a
 /// prefix filter: the set of one address field's rule prefixes of one length.
+///
+/// The mask's words are split in two: the words on which every rule of the tuple has the same
+/// value (*constant*: the ethertype, the IPv4-mapped part of addresses, often the protocol) are
+/// compared once per tuple against `cval`, before anything is hashed; the others (*varying*)
+/// are hashed and stored in the slots. A filter has only varying words.
 #[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
 pub(crate) struct Tuple {
-    mask: [u32; WORDS],
-    /// Indices of the non-zero mask words, `nwords` of them.
-    idx: [u8; WORDS],
-    nwords: u8,
+    /// The best entry in the tuple: `(priority << 32 | id, rule index)`.
+    best_key: u64,
+    best_rule: u32,
     /// Non-zero for a filter: its bit in the `need` masks.
     filter: u32,
     /// The filters the packet must pass for this tuple to hold a match.
     need: u32,
-    /// This tuple's slots: `slots[slot_off..slot_off + slot_len]`, `slot_len` a power of two
-    /// (0: empty tuple).
+    /// This tuple's slots: `slot_len` slots of `SLOT_HDR + nv` words from word `slot_off` of
+    /// `slots`, `slot_len` a power of two (0: empty tuple).
     slot_off: u32,
     slot_len: u32,
     /// This tuple's Bloom filter: `keys[bloom_off..bloom_off + bloom_len]`, `bloom_len` a power
     /// of two (0: none, the tuple is small enough to be probed directly).
     bloom_off: u32,
     bloom_len: u32,
-    /// The best entry in the tuple: `(priority << 32 | id, rule index)`.
-    best_key: u64,
-    best_rule: u32,
+    /// Number of varying words; their indices and masks, `vidx[..nv]`, `vmask[..nv]`.
+    nv: u8,
+    vidx: [u8; WORDS],
+    vmask: [u32; WORDS],
+    /// The mask on the constant words (zero on the others) and the value there.
+    cmask: [u32; WORDS],
+    cval: [u32; WORDS],
 }
 
-/// One hash slot: a distinct masked value of its tuple.
+/// One word of the hash slots. A slot is [`SLOT_HDR`] words, then the tuple's varying words of
+/// the masked value: `tag` (the hash with its low bit set; 0: empty slot), the best entry's
+/// priority, id and rule index (with [`POST_CHECK`]), the group's first entry and entry count.
+/// So a probe that finds the value reads the winner from the same place, with no second miss.
 #[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
-pub(crate) struct Slot {
-    hash: u32,
-    /// 1 + offset of the value's record in `keys`; 0: empty slot.
-    rec: u32,
-}
+pub(crate) struct Slot(u32);
+
+/// Header words of a slot (see [`Slot`]).
+const SLOT_HDR: usize = 6;
 
 /// One expanded rule in a group's list.
 #[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
@@ -190,11 +201,6 @@ impl Entry {
         (u64::from(self.priority) << 32) | u64::from(self.id)
     }
 }
-
-/// Words of a group record's header in `keys`: best priority, best id, best rule index (with
-/// [`POST_CHECK`]), first entry, entry count. The masked value's `nwords` words follow. (A
-/// filter's records are the value's words only.)
-const REC_HDR: usize = 5;
 
 /// Tuples (and filters) with this many values or more get a Bloom filter: a lookup tests it
 /// before probing the slots, which for a big tuple are a cache miss, while the filter (one
@@ -420,18 +426,28 @@ const HASH_K: [u64; WORDS + 1] = [
     0x2545_f491_4f6c_dd1d,
 ];
 
-/// Hash of `a & b` word by word (with `b` all-ones, of `a` itself).
+/// Hash of `t`'s varying words of `a` (masked). Multilinear, so the words outside the mask
+/// would add nothing: the constant words are checked apart and left out.
 #[inline]
-fn hash_masked(a: &[u32; WORDS], b: &[u32; WORDS]) -> u32 {
-    let (k0, ks) = HASH_K
-        .split_last()
-        .map_or((0, &HASH_K[..0]), |(l, r)| (*l, r));
-    let mut h = k0;
-    for ((x, m), k) in a.iter().zip(b.iter()).zip(ks.iter()) {
-        h = h.wrapping_add(u64::from(x & m).wrapping_mul(*k));
+fn hash_key(t: &Tuple, a: &[u32; WORDS]) -> u32 {
+    let mut h = HASH_K.get(WORDS).copied().unwrap_or(0);
+    for (j, m) in t.vidx.iter().zip(t.vmask.iter()).take(usize::from(t.nv)) {
+        let j = usize::from(*j) & (WORDS - 1);
+        let x = a.get(j).copied().unwrap_or(0) & m;
+        h = h.wrapping_add(u64::from(x).wrapping_mul(HASH_K.get(j).copied().unwrap_or(0)));
     }
     // The high half is the well-mixed one.
     (h >> 32) as u32
+}
+
+/// Whether `a` has `t`'s values on `t`'s constant words.
+#[inline]
+fn const_ok(t: &Tuple, a: &[u32; WORDS]) -> bool {
+    let mut d = 0u32;
+    for ((x, m), c) in a.iter().zip(t.cmask.iter()).zip(t.cval.iter()) {
+        d |= (x & m) ^ c;
+    }
+    d == 0
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -575,12 +591,16 @@ fn heapsort_by_key<T, K: Ord>(v: &mut [T], mut key: impl FnMut(&T) -> K) {
     }
 }
 
-fn to_u32(x: usize) -> Result<u32, BuildError> {
-    u32::try_from(x).map_err(|_| BuildError::TooLarge)
+/// Bit `j` of a word bitmap (0 past 31).
+fn bit(j: usize) -> u32 {
+    u32::try_from(j)
+        .ok()
+        .and_then(|j| 1u32.checked_shl(j))
+        .unwrap_or(0)
 }
 
-fn nonzero_words(m: &[u32; WORDS]) -> usize {
-    m.iter().filter(|w| **w != 0).count()
+fn to_u32(x: usize) -> Result<u32, BuildError> {
+    u32::try_from(x).map_err(|_| BuildError::TooLarge)
 }
 
 /// One run of equal masks in the sorted work.
@@ -589,6 +609,20 @@ struct Run {
     end: usize,
     groups: usize,
     mask: [u32; WORDS],
+    /// The first entry's masked value, and the words on which some entry differs from it.
+    first: [u32; WORDS],
+    vary: u32,
+}
+
+impl Run {
+    /// Number of varying words (a slot's value words).
+    fn nv(&self) -> usize {
+        self.mask
+            .iter()
+            .enumerate()
+            .filter(|(j, m)| **m != 0 && self.vary & bit(*j) != 0)
+            .count()
+    }
 }
 
 /// Calls `f` per run of equal masks in sorted `work`.
@@ -602,6 +636,11 @@ fn for_each_tuple(rules: &[RuleSpec], work: &[Work], mut f: impl FnMut(&Run)) {
                 if prev_val != v {
                     r.groups = r.groups.saturating_add(1);
                 }
+                for (j, (a, b)) in r.first.iter().zip(v.iter()).enumerate() {
+                    if a != b {
+                        r.vary |= bit(j);
+                    }
+                }
             }
             _ => {
                 if let Some(r) = run.take() {
@@ -612,6 +651,8 @@ fn for_each_tuple(rules: &[RuleSpec], work: &[Work], mut f: impl FnMut(&Run)) {
                     end: i,
                     groups: 1,
                     mask: m,
+                    first: v,
+                    vary: 0,
                 });
             }
         }
@@ -792,11 +833,9 @@ pub(crate) fn plan(rules: &[RuleSpec], work: &mut [Work]) -> Result<Sizes, Build
     for_each_tuple(rules, work, |r| {
         sz.tuples = sz.tuples.saturating_add(1);
         sz.groups = sz.groups.saturating_add(r.groups);
-        let sl = slot_len_for(r.groups);
+        let sl = slot_len_for(r.groups).and_then(|n| n.checked_mul(SLOT_HDR.checked_add(r.nv())?));
         bad |= sl.is_none();
         sz.slots = sz.slots.saturating_add(sl.unwrap_or(0));
-        let rec = REC_HDR.saturating_add(nonzero_words(&r.mask));
-        sz.keys = sz.keys.saturating_add(r.groups.saturating_mul(rec));
         sz.keys = sz.keys.saturating_add(bloom_words(r.groups));
     });
     let filters = Filters::choose(rules, work);
@@ -814,31 +853,59 @@ pub(crate) fn plan(rules: &[RuleSpec], work: &mut [Work]) -> Result<Sizes, Build
     Ok(sz)
 }
 
-/// A tuple with its mask and slot region set up; best, filter and need left to the caller.
+/// Sets `t`'s word split: the mask's words in `vary` are varying words, the others constant,
+/// with `val`'s (masked) value.
+fn split_words(
+    t: &mut Tuple,
+    mask: &[u32; WORDS],
+    vary: u32,
+    val: &[u32; WORDS],
+) -> Result<(), BuildError> {
+    let mut nv = 0usize;
+    for (j, (((m, v), cm), cv)) in mask
+        .iter()
+        .zip(val.iter())
+        .zip(t.cmask.iter_mut())
+        .zip(t.cval.iter_mut())
+        .enumerate()
+    {
+        if *m == 0 {
+            continue;
+        }
+        if vary & bit(j) != 0 {
+            *t.vidx.get_mut(nv).ok_or(BuildError::TooLarge)? =
+                u8::try_from(j).map_err(|_| BuildError::TooLarge)?;
+            *t.vmask.get_mut(nv).ok_or(BuildError::TooLarge)? = *m;
+            nv = nv.saturating_add(1);
+        } else {
+            *cm = *m;
+            *cv = v & m;
+        }
+    }
+    t.nv = u8::try_from(nv).map_err(|_| BuildError::TooLarge)?;
+    Ok(())
+}
+
+/// Words per slot of `t`.
+fn stride(t: &Tuple) -> usize {
+    SLOT_HDR.saturating_add(usize::from(t.nv))
+}
+
+/// A tuple with its words and slot region set up; best, filter and need left to the caller.
 fn new_tuple(
-    mask: [u32; WORDS],
-    groups: usize,
+    r: &Run,
     (slot_off, slots): (&mut usize, &mut [Slot]),
     (key_off, keys): (&mut usize, &mut [u32]),
 ) -> Result<Tuple, BuildError> {
     let mut t = Tuple {
-        mask,
         best_key: u64::MAX,
         best_rule: u32::MAX,
         ..Tuple::default()
     };
-    let mut nw = 0usize;
-    for (i, m) in mask.iter().enumerate() {
-        if *m != 0 {
-            if let Some(d) = t.idx.get_mut(nw) {
-                *d = u8::try_from(i).map_err(|_| BuildError::TooLarge)?;
-            }
-            nw = nw.saturating_add(1);
-        }
-    }
-    t.nwords = u8::try_from(nw).map_err(|_| BuildError::TooLarge)?;
-    let len = slot_len_for(groups).ok_or(BuildError::TooLarge)?;
-    let end = slot_off.checked_add(len).ok_or(BuildError::TooLarge)?;
+    split_words(&mut t, &r.mask, r.vary, &r.first)?;
+    let len = slot_len_for(r.groups).ok_or(BuildError::TooLarge)?;
+    let words = len.checked_mul(stride(&t)).ok_or(BuildError::TooLarge)?;
+    let end = slot_off.checked_add(words).ok_or(BuildError::TooLarge)?;
     let region = slots.get_mut(*slot_off..end).ok_or(BuildError::TooSmall)?;
     for s in region.iter_mut() {
         *s = Slot::default();
@@ -846,7 +913,7 @@ fn new_tuple(
     t.slot_off = to_u32(*slot_off)?;
     t.slot_len = to_u32(len)?;
     *slot_off = end;
-    let bl = bloom_words(groups);
+    let bl = bloom_words(r.groups);
     let bend = key_off.checked_add(bl).ok_or(BuildError::TooLarge)?;
     for w in keys.get_mut(*key_off..bend).ok_or(BuildError::TooSmall)? {
         *w = 0;
@@ -857,11 +924,12 @@ fn new_tuple(
     Ok(t)
 }
 
-/// The tuple's slot region.
+/// The tuple's slot region (`slot_len` slots of [`stride`] words).
 fn region_mut<'s>(t: &Tuple, slots: &'s mut [Slot]) -> Result<&'s mut [Slot], BuildError> {
     let off = usize::try_from(t.slot_off).map_err(|_| BuildError::TooLarge)?;
     let len = usize::try_from(t.slot_len).map_err(|_| BuildError::TooLarge)?;
-    let end = off.checked_add(len).ok_or(BuildError::TooLarge)?;
+    let words = len.checked_mul(stride(t)).ok_or(BuildError::TooLarge)?;
+    let end = off.checked_add(words).ok_or(BuildError::TooLarge)?;
     slots.get_mut(off..end).ok_or(BuildError::TooSmall)
 }
 
@@ -879,51 +947,35 @@ fn bloom_add(t: &Tuple, h: u32, keys: &mut [u32]) -> Result<(), BuildError> {
     Ok(())
 }
 
-/// Appends `t`'s words of `v` to `keys` at `*off`.
-fn push_key(
+/// Puts a new group with hash `hash`, header `hdr` (all but the tag) and value `v` into the
+/// first free slot of its probe sequence in `t`; returns that slot's word offset in the region.
+fn insert(
     t: &Tuple,
+    region: &mut [Slot],
+    hash: u32,
+    hdr: [u32; SLOT_HDR - 1],
     v: &[u32; WORDS],
-    keys: &mut [u32],
-    off: &mut usize,
-) -> Result<(), BuildError> {
-    for j in t.idx.iter().take(usize::from(t.nwords)) {
-        let k = keys.get_mut(*off).ok_or(BuildError::TooSmall)?;
-        *k = v.get(usize::from(*j)).copied().unwrap_or(0);
-        *off = off.checked_add(1).ok_or(BuildError::TooLarge)?;
-    }
-    Ok(())
-}
-
-/// Whether the value words at `keys[off..]` are `t`'s words of `v`.
-fn key_is(t: &Tuple, v: &[u32; WORDS], keys: &[u32], off: usize) -> bool {
-    let nw = usize::from(t.nwords);
-    let Some(stored) = off.checked_add(nw).and_then(|e| keys.get(off..e)) else {
-        return false;
-    };
-    t.idx
-        .iter()
-        .take(nw)
-        .zip(stored.iter())
-        .all(|(j, s)| v.get(usize::from(*j)).copied().unwrap_or(0) & mask_word(t, *j) == *s)
-}
-
-fn mask_word(t: &Tuple, j: u8) -> u32 {
-    t.mask.get(usize::from(j)).copied().unwrap_or(0)
-}
-
-/// Puts a record at `rec` with hash `hash` into the first free slot of its probe sequence.
-fn insert(region: &mut [Slot], hash: u32, rec: usize) -> Result<(), BuildError> {
-    let len = region.len();
+) -> Result<usize, BuildError> {
+    let len = usize::try_from(t.slot_len).map_err(|_| BuildError::TooLarge)?;
+    let stride = stride(t);
     let hmask = len.checked_sub(1).ok_or(BuildError::TooSmall)?;
     let mut i = usize::try_from(hash).map_err(|_| BuildError::TooLarge)? & hmask;
     for _ in 0..len {
-        let s = region.get_mut(i).ok_or(BuildError::TooSmall)?;
-        if s.rec == 0 {
-            *s = Slot {
-                hash,
-                rec: to_u32(rec.checked_add(1).ok_or(BuildError::TooLarge)?)?,
-            };
-            return Ok(());
+        let at = i.checked_mul(stride).ok_or(BuildError::TooLarge)?;
+        let end = at.checked_add(stride).ok_or(BuildError::TooLarge)?;
+        let s = region.get_mut(at..end).ok_or(BuildError::TooSmall)?;
+        if s.first().is_some_and(|w| w.0 == 0) {
+            let vals = t
+                .vidx
+                .iter()
+                .zip(t.vmask.iter())
+                .take(usize::from(t.nv))
+                .map(|(j, m)| v.get(usize::from(*j)).copied().unwrap_or(0) & m);
+            let words = core::iter::once(hash | 1).chain(hdr).chain(vals);
+            for (d, w) in s.iter_mut().zip(words) {
+                *d = Slot(w);
+            }
+            return Ok(at);
         }
         i = i.wrapping_add(1) & hmask;
     }
@@ -932,7 +984,7 @@ fn insert(region: &mut [Slot], hash: u32, rec: usize) -> Result<(), BuildError> 
 
 /// Adds the prefix of `v` on filter `t`'s field to the filter.
 fn filter_add(t: &Tuple, v: &[u32; WORDS], keys: &mut [u32]) -> Result<(), BuildError> {
-    bloom_add(t, hash_masked(v, &t.mask), keys)
+    bloom_add(t, hash_key(t, v), keys)
 }
 
 /// Fills `st` from `rules` and the `work` that [`plan`] prepared (its first `sizes.entries`
@@ -956,8 +1008,7 @@ pub(crate) fn build(rules: &[RuleSpec], work: &[Work], st: Storage<'_>) -> Resul
         for w in keys.get_mut(key_off..bend).ok_or(BuildError::TooSmall)? {
             *w = 0;
         }
-        let t = Tuple {
-            mask: field_mask(fs.field, fs.plen),
+        let mut t = Tuple {
             filter: 1u32.checked_shl(to_u32(k)?).ok_or(BuildError::TooLarge)?,
             bloom_off: to_u32(key_off)?,
             bloom_len: to_u32(bl)?,
@@ -965,6 +1016,7 @@ pub(crate) fn build(rules: &[RuleSpec], work: &[Work], st: Storage<'_>) -> Resul
             best_rule: u32::MAX,
             ..Tuple::default()
         };
+        split_words(&mut t, &field_mask(fs.field, fs.plen), u32::MAX, &[0; WORDS])?;
         key_off = bend;
         *tuples.get_mut(k).ok_or(BuildError::TooSmall)? = t;
     }
@@ -1024,9 +1076,10 @@ fn build_tuple(
     (slot_off, key_off): (&mut usize, &mut usize),
 ) -> Result<Tuple, BuildError> {
     let run = work.get(r.start..r.end).ok_or(BuildError::TooSmall)?;
-    let mut t = new_tuple(r.mask, r.groups, (slot_off, slots), (key_off, keys))?;
+    let mut t = new_tuple(r, (slot_off, slots), (key_off, keys))?;
     t.need = filters.need(&r.mask);
-    // Runs of equal values are the groups: one record and one slot each.
+    // Runs of equal values are the groups: one slot each, holding the best entry (the work is
+    // sorted, so the group's first) and the entry count.
     let mut group: Option<([u32; WORDS], usize)> = None;
     for (i, w) in run.iter().enumerate() {
         let (_, v, key) = entry_of(rules, w);
@@ -1043,38 +1096,27 @@ fn build_tuple(
             t.best_rule = w.rule;
         }
         match &mut group {
-            Some((gv, rec)) if *gv == v => {
+            Some((gv, at)) if *gv == v => {
                 // One more entry in the group: bump its count.
-                let at = rec.checked_add(4).ok_or(BuildError::TooLarge)?;
-                let c = keys.get_mut(at).ok_or(BuildError::TooSmall)?;
-                *c = c.saturating_add(1);
+                let c = at
+                    .checked_add(SLOT_HDR - 1)
+                    .and_then(|c| region_mut(&t, slots).ok()?.get_mut(c))
+                    .ok_or(BuildError::TooSmall)?;
+                c.0 = c.0.saturating_add(1);
             }
             _ => {
-                if let Some((gv, rec)) = group.take() {
-                    let h = hash_masked(&gv, &t.mask);
-                    insert(region_mut(&t, slots)?, h, rec)?;
-                    bloom_add(&t, h, keys)?;
-                }
-                // New group: its header (best entry first: the work is sorted) and value.
-                let rec = *key_off;
-                for x in [e.priority, e.id, rule, to_u32(ei)?, 1] {
-                    *keys.get_mut(*key_off).ok_or(BuildError::TooSmall)? = x;
-                    *key_off = key_off.checked_add(1).ok_or(BuildError::TooLarge)?;
-                }
-                push_key(&t, &v, keys, key_off)?;
+                let h = hash_key(&t, &v);
+                let hdr = [e.priority, e.id, rule, to_u32(ei)?, 1];
+                let at = insert(&t, region_mut(&t, slots)?, h, hdr, &v)?;
+                bloom_add(&t, h, keys)?;
                 for ft in ftuples {
                     if t.need & ft.filter != 0 {
                         filter_add(ft, &v, keys)?;
                     }
                 }
-                group = Some((v, rec));
+                group = Some((v, at));
             }
         }
-    }
-    if let Some((gv, rec)) = group {
-        let h = hash_masked(&gv, &t.mask);
-        insert(region_mut(&t, slots)?, h, rec)?;
-        bloom_add(&t, h, keys)?;
     }
     Ok(t)
 }
@@ -1123,6 +1165,9 @@ impl<'a> Classifier<'a> {
             if best.is_some_and(|b| (t.best_key, t.best_rule) >= b) {
                 break;
             }
+            if !const_ok(t, &key) {
+                continue;
+            }
             let unknown = t.need & !known;
             if unknown != 0 {
                 passed |= self.filters(unknown, &key);
@@ -1131,12 +1176,7 @@ impl<'a> Classifier<'a> {
             if t.need & !passed != 0 || t.slot_len == 0 {
                 continue;
             }
-            let Some(rec) = self.find(t, &key) else {
-                continue;
-            };
-            let Some(&[prio, id, rule, eoff, elen]) =
-                rec.checked_add(REC_HDR).and_then(|e| self.keys.get(rec..e))
-            else {
+            let Some([prio, id, rule, eoff, elen]) = self.find(t, &key) else {
                 continue;
             };
             let k = ((u64::from(prio) << 32) | u64::from(id), rule & !POST_CHECK);
@@ -1186,7 +1226,7 @@ impl<'a> Classifier<'a> {
             if self
                 .tuples
                 .get(k)
-                .is_some_and(|t| self.bloom_has(t, hash_masked(key, &t.mask)))
+                .is_some_and(|t| self.bloom_has(t, hash_key(t, key)))
             {
                 passed |= bit;
             }
@@ -1205,23 +1245,42 @@ impl<'a> Classifier<'a> {
             .is_some_and(|x| x & bits == bits)
     }
 
-    /// The record (offset in `keys`) of rule tuple `t` holding the packet's masked value.
+    /// The slot header (all but the tag) of rule tuple `t` holding the packet's masked value.
     #[inline]
-    fn find(&self, t: &Tuple, key: &[u32; WORDS]) -> Option<usize> {
-        let h = hash_masked(key, &t.mask);
+    fn find(&self, t: &Tuple, key: &[u32; WORDS]) -> Option<[u32; SLOT_HDR - 1]> {
+        let h = hash_key(t, key);
         if t.bloom_len != 0 && !self.bloom_has(t, h) {
             return None;
         }
+        let stride = stride(t);
         let off = usize::try_from(t.slot_off).ok()?;
         let len = usize::try_from(t.slot_len).ok()?;
-        let region = self.slots.get(off..off.checked_add(len)?)?;
+        let region = self
+            .slots
+            .get(off..off.checked_add(len.checked_mul(stride)?)?)?;
         let hmask = len.checked_sub(1)?;
+        let tag = h | 1;
         let mut i = usize::try_from(h).ok()? & hmask;
         for _ in 0..len {
-            let s = region.get(i)?;
-            let rec = usize::try_from(s.rec).ok()?.checked_sub(1)?;
-            if s.hash == h && key_is(t, key, self.keys, rec.checked_add(REC_HDR)?) {
-                return Some(rec);
+            let at = i.checked_mul(stride)?;
+            let s = region.get(at..at.checked_add(stride)?)?;
+            let (hdr, vals) = s.split_at_checked(SLOT_HDR)?;
+            let [Slot(stag), Slot(prio), Slot(id), Slot(rule), Slot(eoff), Slot(elen)] =
+                *hdr
+            else {
+                return None;
+            };
+            if stag == 0 {
+                return None;
+            }
+            if stag == tag
+                && t.vidx
+                    .iter()
+                    .zip(t.vmask.iter())
+                    .zip(vals.iter())
+                    .all(|((j, m), v)| key.get(usize::from(*j)).copied().unwrap_or(0) & m == v.0)
+            {
+                return Some([prio, id, rule, eoff, elen]);
             }
             i = i.wrapping_add(1) & hmask;
         }

@@ -479,3 +479,57 @@ fn plan_reports_short_work_and_sizes() {
     assert_eq!(b.sizes.groups, 2);
     assert!(b.sizes.bytes() > 0);
 }
+
+#[test]
+fn constant_and_varying_words_of_a_tuple() {
+    // One shape (proto, dst /32, dst port): the protocol is the same in every rule of the first
+    // set (a constant word, checked before hashing), the address and port vary (in the slots).
+    let tcp_only: Vec<RuleSpec> = (0..100u32)
+        .map(|i| {
+            rule(
+                i + 1,
+                i % 7,
+                Match {
+                    ip_proto: Some(6),
+                    dst_ip: Some(p4([10, 0, (i / 10) as u8, (i % 10) as u8], 32)),
+                    dst_port: Some((80 + (i % 3) as u16, 80 + (i % 3) as u16)),
+                    ..Match::default()
+                },
+            )
+        })
+        .collect();
+    // The same with the protocol varying too.
+    let mixed: Vec<RuleSpec> = tcp_only
+        .iter()
+        .enumerate()
+        .map(|(i, r)| {
+            let mut r = *r;
+            if i % 2 == 1 {
+                r.m.ip_proto = Some(17);
+            }
+            r
+        })
+        .collect();
+    for rules in [&tcp_only, &mixed] {
+        let b = Built::new(rules);
+        assert_eq!(b.view().tuple_count(), 1);
+        let mut hits = 0;
+        for i in 0..100u8 {
+            for (proto, port) in [(6, 80), (6, 81), (6, 82), (17, 80), (17, 81), (6, 83)] {
+                let mut k = tcp4([10, 0, 0, 1], [10, 0, i / 10, i % 10], 40000, port);
+                k.ip_proto = proto;
+                hits += usize::from(look(&b, &pkt(&k, 1, None)).is_some());
+                // An IPv6 packet: the constant IPv4-mapped words differ.
+                k.dst_ip[10] = 0;
+                assert_eq!(look(&b, &pkt(&k, 1, None)), None);
+            }
+        }
+        assert!(hits >= 80, "{hits}");
+    }
+    // A single rule: every word constant, nothing hashed but the empty value.
+    let b = Built::new(&tcp_only[..1]);
+    let k = tcp4([10, 0, 0, 1], [10, 0, 0, 0], 40000, 80);
+    assert_eq!(look(&b, &pkt(&k, 1, None)), Some(0));
+    let k = tcp4([10, 0, 0, 1], [10, 0, 0, 1], 40000, 80);
+    assert_eq!(look(&b, &pkt(&k, 1, None)), None);
+}
