@@ -455,6 +455,10 @@ impl Port {
         };
         let action = outcome.action;
         let denier = outcome.prov.port;
+        // The first packet of the flow, for rules that count every packet.
+        for r in outcome.counted.iter().flatten() {
+            r.count_packet(rx, len);
+        }
         let rev = match (action, dst) {
             (Action::Forward(d), Some(_)) => Some(NewFlow {
                 key: conn::reverse(tkey),
@@ -566,7 +570,7 @@ impl RxHandler for Port {
                 return RxResult::Consumed;
             }
         };
-        let key = match parsed {
+        let mut key = match parsed {
             Ok(k) => k,
             Err(e) => {
                 port.stats.cpu(rx).parse_error();
@@ -575,6 +579,10 @@ impl RxHandler for Port {
                 return RxResult::Consumed;
             }
         };
+        // The stack moved the outer tag into the skb before calling us; it is the outer VLAN.
+        if let Some(vid) = skb.vlan_id() {
+            key.vlan_id = vid;
+        }
         let table = sw.table(rx);
         let gen = sw.policy().generation();
         let flows = sw.flows();

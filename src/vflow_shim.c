@@ -92,6 +92,15 @@ bool vflow_skb_is_loopback(const struct sk_buff *skb)
 }
 
 /*
+ * The VID of the outer VLAN tag the receive path moved into skb metadata (it untags frames before
+ * rx_handlers run), or -1 if there is none.
+ */
+int vflow_skb_vlan_id(const struct sk_buff *skb)
+{
+	return skb_vlan_tag_present(skb) ? skb_vlan_tag_get_id(skb) : -1;
+}
+
+/*
  * Send a received frame out of @dev: restore the Ethernet header, as br_dev_queue_push_xmit()
  * does. Consumes @skb. Returns 0 when the device took it, else a negative errno (-EMSGSIZE: the
  * frame does not fit @dev; other: the device or its qdisc dropped it).

@@ -95,6 +95,14 @@ impl SkBuff {
         Some(unsafe { core::slice::from_raw_parts(p, len as usize) })
     }
 
+    /// The VID of the outer VLAN tag when the receive path has moved it from the frame into the
+    /// skb's metadata (it does so before rx_handlers run).
+    pub(crate) fn vlan_id(&self) -> Option<u16> {
+        // SAFETY: valid skb.
+        let v = unsafe { sys::vflow_skb_vlan_id(self.skb.as_ptr()) };
+        u16::try_from(v).ok()
+    }
+
     /// Frame length in bytes, Ethernet header included.
     pub(crate) fn frame_len(&self) -> u32 {
         // SAFETY: valid skb.
