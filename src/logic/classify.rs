@@ -237,6 +237,18 @@ pub(crate) struct Storage<'a> {
     pub(crate) keys: &'a mut [u32],
 }
 
+/// Most candidate tuples a lookup probes together.
+const BATCH: usize = 8;
+
+/// A candidate tuple of a lookup batch: the tuple, the packet's hash there, and the tag of the
+/// first slot of the probe sequence (0: absent).
+#[derive(Clone, Copy, Default)]
+struct Cand<'a> {
+    t: Option<&'a Tuple>,
+    h: u32,
+    tag: u32,
+}
+
 /// A built classifier, borrowed from its arrays.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Classifier<'a> {
@@ -1153,82 +1165,131 @@ impl<'a> Classifier<'a> {
     /// classifier was built from.
     pub(crate) fn lookup(&self, rules: &[RuleSpec], pkt: &Packet<'_>) -> Option<usize> {
         let key = packet_words(pkt);
+        // The filters come first (build puts them there), then the rule tuples, best first.
+        let nf = self.tuples.iter().take_while(|t| t.filter != 0).count();
+        let (filters, tuples) = self.tuples.split_at_checked(nf)?;
+        let passed = self.filters(filters, &key);
         // (priority << 32 | id, rule index) of the winner so far.
         let mut best: Option<(u64, u32)> = None;
-        // Filters evaluated, and those the packet passed.
-        let mut known = 0u32;
-        let mut passed = 0u32;
-        for t in self.tuples {
-            if t.filter != 0 {
-                continue;
-            }
-            if best.is_some_and(|b| (t.best_key, t.best_rule) >= b) {
-                break;
-            }
-            if !const_ok(t, &key) {
-                continue;
-            }
-            let unknown = t.need & !known;
-            if unknown != 0 {
-                passed |= self.filters(unknown, &key);
-                known |= unknown;
-            }
-            if t.need & !passed != 0 || t.slot_len == 0 {
-                continue;
-            }
-            let Some([prio, id, rule, eoff, elen]) = self.find(t, &key) else {
-                continue;
-            };
-            let k = ((u64::from(prio) << 32) | u64::from(id), rule & !POST_CHECK);
-            if best.is_some_and(|b| k >= b) {
-                continue;
-            }
-            if rule & POST_CHECK == 0 {
-                best = Some(k);
-                continue;
-            }
-            let off = usize::try_from(eoff).unwrap_or(usize::MAX);
-            let len = usize::try_from(elen).unwrap_or(0);
-            let list = self
-                .entries
-                .get(off..off.saturating_add(len))
-                .unwrap_or(&[]);
-            for e in list {
-                let idx = e.rule & !POST_CHECK;
-                let k = (e.key(), idx);
-                if best.is_some_and(|b| k >= b) {
+        let mut rest = tuples.iter();
+        // Candidates are gathered in batches and each step's loads (Bloom words, then first
+        // slots) are issued for the whole batch before any is waited for: the cache misses of
+        // a batch overlap instead of following one another. The first batches are small, so a
+        // lookup that stops early (a high-priority winner) does little extra work.
+        let mut cap = 2usize;
+        loop {
+            let mut cand = [Cand::default(); BATCH];
+            let mut n = 0usize;
+            let mut end = false;
+            while n < cap {
+                let Some(t) = rest.next() else {
+                    end = true;
+                    break;
+                };
+                if best.is_some_and(|b| (t.best_key, t.best_rule) >= b) {
+                    end = true;
                     break;
                 }
-                if e.rule & POST_CHECK != 0 {
-                    let ok = usize::try_from(idx)
-                        .ok()
-                        .and_then(|i| rules.get(i))
-                        .is_some_and(|r| r.m.matches(pkt));
-                    if !ok {
-                        continue;
-                    }
+                if t.need & !passed != 0 || t.slot_len == 0 || !const_ok(t, &key) {
+                    continue;
                 }
-                best = Some(k);
+                if let Some(c) = cand.get_mut(n) {
+                    *c = Cand {
+                        t: Some(t),
+                        h: hash_key(t, &key),
+                        tag: 0,
+                    };
+                }
+                n = n.saturating_add(1);
+            }
+            let batch = cand.get_mut(..n).unwrap_or(&mut []);
+            // Bloom words: a candidate that fails is dropped (tag 0, as an empty slot).
+            for c in batch.iter_mut() {
+                c.tag = match c.t {
+                    Some(t) if t.bloom_len == 0 || self.bloom_has(t, c.h) => 1,
+                    _ => 0,
+                };
+            }
+            // First slots of the probe sequences: their tags (0: empty, the value is absent).
+            for c in batch.iter_mut() {
+                if let (Some(t), 1) = (c.t, c.tag) {
+                    c.tag = self.first_tag(t, c.h);
+                }
+            }
+            for c in batch.iter() {
+                let Some(t) = c.t else {
+                    continue;
+                };
+                if best.is_some_and(|b| (t.best_key, t.best_rule) >= b) {
+                    end = true;
+                    break;
+                }
+                if c.tag == 0 {
+                    continue;
+                }
+                if let Some(hdr) = self.find(t, &key, c.h) {
+                    self.consider(&mut best, hdr, rules, pkt);
+                }
+            }
+            if end {
                 break;
             }
+            cap = cap.saturating_mul(2).min(BATCH);
         }
         best.and_then(|(_, i)| usize::try_from(i).ok())
     }
 
-    /// Which of the filters in `bits` the packet passes (filter `k` is tuple `k`).
-    fn filters(&self, bits: u32, key: &[u32; WORDS]) -> u32 {
-        let mut left = bits;
+    /// Updates `best` with the group whose slot header is `[prio, id, rule, eoff, elen]`: its
+    /// best entry, or if that one must be post-checked, its best entry that passes.
+    #[inline]
+    fn consider(
+        &self,
+        best: &mut Option<(u64, u32)>,
+        [prio, id, rule, eoff, elen]: [u32; SLOT_HDR - 1],
+        rules: &[RuleSpec],
+        pkt: &Packet<'_>,
+    ) {
+        let k = ((u64::from(prio) << 32) | u64::from(id), rule & !POST_CHECK);
+        if best.is_some_and(|b| k >= b) {
+            return;
+        }
+        if rule & POST_CHECK == 0 {
+            *best = Some(k);
+            return;
+        }
+        let off = usize::try_from(eoff).unwrap_or(usize::MAX);
+        let len = usize::try_from(elen).unwrap_or(0);
+        let list = self
+            .entries
+            .get(off..off.saturating_add(len))
+            .unwrap_or(&[]);
+        for e in list {
+            let idx = e.rule & !POST_CHECK;
+            let k = (e.key(), idx);
+            if best.is_some_and(|b| k >= b) {
+                return;
+            }
+            if e.rule & POST_CHECK != 0 {
+                let ok = usize::try_from(idx)
+                    .ok()
+                    .and_then(|i| rules.get(i))
+                    .is_some_and(|r| r.m.matches(pkt));
+                if !ok {
+                    continue;
+                }
+            }
+            *best = Some(k);
+            return;
+        }
+    }
+
+    /// The filter bits of `filters` (filter `k` is tuple `k`) the packet passes. All are
+    /// tested at once, so that their Bloom words are loaded together.
+    fn filters(&self, filters: &[Tuple], key: &[u32; WORDS]) -> u32 {
         let mut passed = 0u32;
-        while left != 0 {
-            let bit = left & left.wrapping_neg();
-            left &= !bit;
-            let k = usize::try_from(bit.trailing_zeros()).unwrap_or(usize::MAX);
-            if self
-                .tuples
-                .get(k)
-                .is_some_and(|t| self.bloom_has(t, hash_key(t, key)))
-            {
-                passed |= bit;
+        for t in filters {
+            if self.bloom_has(t, hash_key(t, key)) {
+                passed |= t.filter;
             }
         }
         passed
@@ -1245,13 +1306,22 @@ impl<'a> Classifier<'a> {
             .is_some_and(|x| x & bits == bits)
     }
 
-    /// The slot header (all but the tag) of rule tuple `t` holding the packet's masked value.
+    /// The tag of the first slot of hash `h`'s probe sequence in `t` (0: empty or none).
     #[inline]
-    fn find(&self, t: &Tuple, key: &[u32; WORDS]) -> Option<[u32; SLOT_HDR - 1]> {
-        let h = hash_key(t, key);
-        if t.bloom_len != 0 && !self.bloom_has(t, h) {
-            return None;
-        }
+    fn first_tag(&self, t: &Tuple, h: u32) -> u32 {
+        let i = usize::try_from(h).unwrap_or(0) & usize::try_from(t.slot_len).unwrap_or(0).wrapping_sub(1);
+        usize::try_from(t.slot_off)
+            .ok()
+            .zip(i.checked_mul(stride(t)))
+            .and_then(|(o, a)| o.checked_add(a))
+            .and_then(|at| self.slots.get(at))
+            .map_or(0, |s| s.0)
+    }
+
+    /// The slot header (all but the tag) of rule tuple `t` holding the packet's masked value,
+    /// whose hash is `h` (the Bloom filter already passed).
+    #[inline]
+    fn find(&self, t: &Tuple, key: &[u32; WORDS], h: u32) -> Option<[u32; SLOT_HDR - 1]> {
         let stride = stride(t);
         let off = usize::try_from(t.slot_off).ok()?;
         let len = usize::try_from(t.slot_len).ok()?;

@@ -533,3 +533,44 @@ fn constant_and_varying_words_of_a_tuple() {
     let k = tcp4([10, 0, 0, 1], [10, 0, 0, 1], 40000, 80);
     assert_eq!(look(&b, &pkt(&k, 1, None)), None);
 }
+
+#[test]
+fn winner_in_any_batch_of_many_tuples() {
+    // 30 shapes (destination /1 to /30), all matching the packet. The tuple of /l also holds a
+    // rule of priority 10 l on an address in the other half of the space, so tuples are
+    // visited in order of l; its matching rule has priority 1000 + l, except in tuple `win`,
+    // where it has 10 win + 1 and wins. So the winner sits in the first, a middle or the last
+    // batch of candidates, and the walk must probe every tuple before it and may stop right
+    // after it.
+    let k = key();
+    for win in 1..=30u32 {
+        let mut rules = Vec::new();
+        for l in 1..=30u32 {
+            let prio = if l == win { 10 * l + 1 } else { 1000 + l };
+            rules.push(rule(
+                l,
+                prio,
+                Match {
+                    dst_ip: Some(p4([10, 0, 1, 2], l as u8)),
+                    ..Match::default()
+                },
+            ));
+            rules.push(rule(
+                100 + l,
+                10 * l,
+                Match {
+                    dst_ip: Some(p4([138, 0, 1, 2], l as u8)),
+                    ..Match::default()
+                },
+            ));
+        }
+        let b = Built::new(&rules);
+        assert_eq!(b.view().tuple_count(), 30);
+        let want = rules.iter().position(|r| r.id == win);
+        assert_eq!(look(&b, &pkt(&k, 1, None)), want, "winner /{win}");
+        // And the other set's best, in the first tuple.
+        let other = tcp4([10, 0, 0, 1], [138, 0, 1, 2], 1, 2);
+        let got = look(&b, &pkt(&other, 1, None));
+        assert_eq!(got, rules.iter().position(|r| r.id == 101));
+    }
+}
