@@ -7,6 +7,8 @@
 #   make          build vflow.ko against KDIR (default: the running kernel's build tree)
 #   make demo     build everything, boot the test kernel in QEMU, ping two VMs through vflow
 #   make check    every test: host unit tests, clippy module build, vflowctl, kselftests in QEMU
+#   make bench    vflow against its peers (bridge, OVS, tc, nft) in one non-debug VM boot: report
+#                 in build/bench/results/latest (tests/bench/run.sh; not part of check)
 #
 # Building against your own kernel: KDIR must be a configured and built tree with CONFIG_RUST=y
 # built by the same rustc/bindgen you use now, e.g. `make KDIR=/path/to/linux LLVM=1`. To use the
@@ -23,7 +25,7 @@ RUST_LIB_SRC ?= /usr/src/rustc-1.95.0/library
 export RUST_LIB_SRC
 export PATH := $(HOME)/.cargo/bin:$(PATH)
 
-.PHONY: all module clean deps kernel genl genl-check ctl host-test check demo
+.PHONY: all module clean deps kernel genl genl-check ctl host-test check demo bench
 
 all: module
 
@@ -60,3 +62,6 @@ check:
 
 demo:
 	tests/vm/demo.sh
+
+bench: deps
+	tests/bench/run.sh

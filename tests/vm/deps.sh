@@ -18,7 +18,7 @@ fi
 BOOKWORM_PKGS=(build-essential flex bison bc cpio kmod rsync libelf-dev libssl-dev python3-venv
 	python3-yaml python3-jsonschema clang-19 lld-19 llvm-19 libclang-19-dev busybox-static udev
 	iproute2 iputils-ping iputils-arping netcat-openbsd tcpdump nftables ethtool jq procps
-	util-linux gawk)
+	util-linux gawk python3-matplotlib)   # matplotlib: make bench's plots (/usr/bin/python3)
 BPO_PKGS=(qemu-system-x86/bookworm-backports qemu-system-common/bookworm-backports
 	qemu-system-data/bookworm-backports seabios/bookworm-backports qemu-utils/bookworm-backports)
 EXACT_PKGS=("$KVER_PKG=$KVER_DEB" "rust-src=$RUSTSRC_DEB")

@@ -3,6 +3,7 @@
 # build outputs and host tools are visible at the same paths) and run one command as root.
 # The guest console (kernel log included) is copied to $VFLOW_LOG when set.
 # usage: run.sh [debug|bench] 'command'
+#   bench: 1 vCPU, 4G, and under TCG -icount shift=0,sleep=off (see the bench block below).
 #   VFLOW_RWDIR=dir: a host directory the guest may write (results); the rest of / is read-only.
 #   VFLOW_ACCEL=tcg|kvm|auto (default auto: KVM only if a probe boot proves it works here)
 set -euo pipefail
@@ -33,9 +34,21 @@ opts=()
 opts+=(--rodir "$VFLOW_CACHE")
 [ -z "${VFLOW_RWDIR:-}" ] || opts+=(--rwdir "$VFLOW_RWDIR")
 log=${VFLOW_LOG:-/dev/null}
+cpus=2 mem=2G
+if [ "$flavour" = bench ]; then
+	# make bench: one vCPU (the rx path, pktgen and the measuring script share it, as on one host
+	# core); room for 1M flows in several datapaths at once. Under TCG, -icount shift=0 makes
+	# guest time an exact instruction count (1 ns per instruction) so results repeat run to run.
+	# VFLOW_BENCH_CPU replaces -cpu max, e.g. max,-fsrm,-fsrs,-erms (no byte-wise REP string ops).
+	cpus=1 mem=${VFLOW_BENCH_MEM:-4G}
+	if [ "$accel" = tcg ]; then
+		opts+=(--qemu-opts "-icount shift=0,sleep=off${VFLOW_BENCH_CPU:+ -cpu $VFLOW_BENCH_CPU}")
+	fi
+	echo "vm: bench mode $accel${VFLOW_BENCH_CPU:+ cpu $VFLOW_BENCH_CPU}$([ "$accel" = tcg ] && echo ' icount shift=0,sleep=off')" >&2
+fi
 echo "vm: $flavour kernel $(basename "$KOUT"), accel $accel" >&2
 set +e
-timeout "${VM_TIMEOUT:-3000}" vng --run "$KOUT" --user root --cpus 2 --memory 2G \
+timeout "${VM_TIMEOUT:-3000}" vng --run "$KOUT" --user root --cpus "$cpus" --memory "$mem" \
 	--append "kunit.enable=0 panic_on_warn=0" "${opts[@]}" --exec "$cmd" 2>&1 | tee "$log"
 rc=${PIPESTATUS[0]}
 set -e
