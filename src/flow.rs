@@ -260,7 +260,7 @@ impl FlowTable {
         conn::hash_key(key, in_port, self.seed)
     }
 
-    /// The flow of `(in_port, key)`; `key` has its TCP flags cleared.
+    /// The flow of `(in_port, key)` (TCP flags are not part of the match).
     #[inline]
     pub(crate) fn lookup<'a>(
         &'a self,

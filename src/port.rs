@@ -586,11 +586,11 @@ impl RxHandler for Port {
         let table = sw.table(rx);
         let gen = sw.policy().generation();
         let flows = sw.flows();
-        let tkey = conn::table_key(&key);
-        let hash = flows.hash(&tkey, port.id);
+        // Hash and comparison ignore the TCP flags: no copy of the key without them is needed.
+        let hash = flows.hash(&key, port.id);
 
         // Fast path: one lookup.
-        if let Some(f) = flows.lookup(rx, hash, port.id, &tkey) {
+        if let Some(f) = flows.lookup(rx, hash, port.id, &key) {
             port.stats.cpu(rx).flow_hit();
             sw.stats().cpu(rx).flow_hit();
             f.touch(work::jiffies(), len, key.tcp_flags, rx);
@@ -618,7 +618,10 @@ impl RxHandler for Port {
         }
         let decision = l2_decide(&port, table, sw, &key.dst_mac, &key.src_mac);
         match decision {
-            Decision::Forward(_) | Decision::PassToHost => port.miss(skb, &key, &tkey, decision, table, gen, rx),
+            Decision::Forward(_) | Decision::PassToHost => {
+                let tkey = conn::table_key(&key);
+                port.miss(skb, &key, &tkey, decision, table, gen, rx)
+            }
             Decision::Flood { vm_only, to_host } => port.flood(skb, &key, vm_only, to_host, table, rx),
             Decision::Drop(cause) => {
                 let reason = match cause {
