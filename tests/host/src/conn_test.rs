@@ -1,6 +1,7 @@
 //! Tests of the connection logic (`logic::conn`): reply keys (also on parsed request/reply
 //! frames), the TCP state table over every combination of the flags it reads, timeout classes,
-//! wraparound-safe expiry, and the flow-table hash against the kernel's `jhash2()`.
+//! wraparound-safe expiry, and the flow-table hash's properties (determinism, seeding, TCP flags
+//! ignored, ports kept apart, spread over buckets) and key equality.
 
 use proptest::prelude::*;
 use std::collections::HashSet;
@@ -9,7 +10,7 @@ use std::vec::Vec;
 
 use crate::frame::*;
 use crate::logic::conn::{
-    conn_state, expired, hash_key, is_tcp, key_eq, key_words, reverse, table_key, tcp_state,
+    conn_state, expired, hash_key, is_tcp, key_eq, key_u64s, reverse, table_key, tcp_state,
     timeout_secs, TcpState, Timeouts, TCP_ACK, TCP_FIN, TCP_FLAGS_MASK, TCP_PSH, TCP_RST, TCP_SYN,
 };
 use crate::logic::flowkey::{parse, FlowKey, Frag};
@@ -638,105 +639,32 @@ proptest! {
 
 // ---- hash and equality -----------------------------------------------------------------------
 
-/// The kernel's `jhash2()`, straight from `<linux/jhash.h>`.
-fn jhash2_reference(k: &[u32], initval: u32) -> u32 {
-    fn mix(a: &mut u32, b: &mut u32, c: &mut u32) {
-        *a = a.wrapping_sub(*c);
-        *a ^= c.rotate_left(4);
-        *c = c.wrapping_add(*b);
-        *b = b.wrapping_sub(*a);
-        *b ^= a.rotate_left(6);
-        *a = a.wrapping_add(*c);
-        *c = c.wrapping_sub(*b);
-        *c ^= b.rotate_left(8);
-        *b = b.wrapping_add(*a);
-        *a = a.wrapping_sub(*c);
-        *a ^= c.rotate_left(16);
-        *c = c.wrapping_add(*b);
-        *b = b.wrapping_sub(*a);
-        *b ^= a.rotate_left(19);
-        *a = a.wrapping_add(*c);
-        *c = c.wrapping_sub(*b);
-        *c ^= b.rotate_left(4);
-        *b = b.wrapping_add(*a);
-    }
-    fn fin(a: &mut u32, b: &mut u32, c: &mut u32) {
-        *c ^= *b;
-        *c = c.wrapping_sub(b.rotate_left(14));
-        *a ^= *c;
-        *a = a.wrapping_sub(c.rotate_left(11));
-        *b ^= *a;
-        *b = b.wrapping_sub(a.rotate_left(25));
-        *c ^= *b;
-        *c = c.wrapping_sub(b.rotate_left(16));
-        *a ^= *c;
-        *a = a.wrapping_sub(c.rotate_left(4));
-        *b ^= *a;
-        *b = b.wrapping_sub(a.rotate_left(14));
-        *c ^= *b;
-        *c = c.wrapping_sub(b.rotate_left(24));
-    }
-    let init = 0xdead_beefu32
-        .wrapping_add((k.len() as u32) << 2)
-        .wrapping_add(initval);
-    let (mut a, mut b, mut c) = (init, init, init);
-    let mut k = k;
-    while k.len() > 3 {
-        a = a.wrapping_add(k[0]);
-        b = b.wrapping_add(k[1]);
-        c = c.wrapping_add(k[2]);
-        mix(&mut a, &mut b, &mut c);
-        k = &k[3..];
-    }
-    if k.is_empty() {
-        return c;
-    }
-    if k.len() == 3 {
-        c = c.wrapping_add(k[2]);
-    }
-    if k.len() >= 2 {
-        b = b.wrapping_add(k[1]);
-    }
-    a = a.wrapping_add(k[0]);
-    fin(&mut a, &mut b, &mut c);
-    c
-}
-
-#[test]
-fn jhash2_reference_matches_the_kernel() {
-    // Vectors from include/linux/jhash.h compiled with gcc.
-    let k: Vec<u32> = (1..=16u32).map(|i| 0x0101_0101 * i).collect();
-    assert_eq!(jhash2_reference(&k, 0), 0xaed8_d127);
-    assert_eq!(jhash2_reference(&k, 0x1234_5678), 0x1184_14e4);
-    let mut z = [0u32; 16];
-    assert_eq!(jhash2_reference(&z, 0), 0xd086_904f);
-    z[15] = 7;
-    assert_eq!(jhash2_reference(&z, 42), 0x5a17_665c);
-    // The all-zero key on port 7 is exactly that last vector.
-    assert_eq!(hash_key(&FlowKey::default(), 7, 42), 0x5a17_665c);
-}
-
 #[test]
 fn key_words_follow_the_memory_layout() {
     let k = key4(IPPROTO_TCP, 0x1234, 0x5678, 0x1ff);
-    let w = key_words(&k);
-    assert_eq!(
-        w[0],
-        u32::from_ne_bytes([MAC_A[0], MAC_A[1], MAC_A[2], MAC_A[3]])
-    );
-    assert_eq!(
-        w[1],
-        u32::from_ne_bytes([MAC_A[4], MAC_A[5], MAC_B[0], MAC_B[1]])
-    );
+    let w = key_u64s(&k);
+    let [a0, a1, a2, a3, a4, a5] = MAC_A;
+    let [b0, b1, b2, b3, b4, b5] = MAC_B;
+    assert_eq!(w[0], u64::from_ne_bytes([a0, a1, a2, a3, a4, a5, b0, b1]));
     let [e0, e1] = ETH_P_IP.to_ne_bytes();
     let [v0, v1] = 7u16.to_ne_bytes();
-    assert_eq!(w[3], u32::from_ne_bytes([e0, e1, v0, v1]));
-    assert_eq!(w[7], u32::from_ne_bytes(IP_A));
-    assert_eq!(w[11], u32::from_ne_bytes(IP_B));
+    assert_eq!(w[1], u64::from_ne_bytes([b2, b3, b4, b5, e0, e1, v0, v1]));
+    assert_eq!(w[2], 0);
+    let [i0, i1, i2, i3] = IP_A;
+    assert_eq!(w[3], u64::from_ne_bytes([0, 0, 0xff, 0xff, i0, i1, i2, i3]));
+    let [j0, j1, j2, j3] = IP_B;
+    assert_eq!(w[4], 0);
+    assert_eq!(w[5], u64::from_ne_bytes([0, 0, 0xff, 0xff, j0, j1, j2, j3]));
     let ([s0, s1], [d0, d1]) = (0x1234u16.to_ne_bytes(), 0x5678u16.to_ne_bytes());
-    assert_eq!(w[12], u32::from_ne_bytes([s0, s1, d0, d1]));
-    assert_eq!(w[13], 0, "tcp_flags are not part of the words");
-    assert_eq!(w[14], u32::from_ne_bytes([IPPROTO_TCP, 0x10, 0, 0]));
+    assert_eq!(
+        w[6],
+        u64::from_ne_bytes([s0, s1, d0, d1, 0, 0, 0, 0]),
+        "tcp_flags are not part of the words"
+    );
+    assert_eq!(
+        w[7],
+        u64::from(u32::from_ne_bytes([IPPROTO_TCP, 0x10, 0, 0]))
+    );
     let f = FlowKey {
         frag: Frag::Later,
         reserved: 9,
@@ -744,11 +672,24 @@ fn key_words_follow_the_memory_layout() {
         ..k
     };
     let [o0, o1] = 0xabcdu16.to_ne_bytes();
-    assert_eq!(key_words(&f)[13], u32::from_ne_bytes([0, 0, o0, o1]));
+    assert_eq!(key_u64s(&f)[6], u64::from_ne_bytes([s0, s1, d0, d1, 0, 0, o0, o1]));
     assert_eq!(
-        key_words(&f)[14],
-        u32::from_ne_bytes([IPPROTO_TCP, 0x10, 2, 9])
+        key_u64s(&f)[7],
+        u64::from(u32::from_ne_bytes([IPPROTO_TCP, 0x10, 2, 9]))
     );
+}
+
+#[test]
+fn hash_seed_matters_for_every_key() {
+    // Two seeds give different hashes for (nearly) every key, and different bucket orders.
+    let mut same = 0;
+    for sp in 0..=u16::MAX {
+        let k = key4(IPPROTO_UDP, sp, 53, 0);
+        if hash_key(&k, 1, 0x1111_2222) == hash_key(&k, 1, 0x1111_2223) {
+            same += 1;
+        }
+    }
+    assert!(same <= 2, "{same} keys hash alike under two seeds");
 }
 
 #[test]
@@ -793,10 +734,16 @@ fn hash_spreads_similar_keys_over_buckets() {
 
 proptest! {
     #[test]
-    fn hash_is_jhash2_of_words_and_port(k in arb_key(), port in any::<u16>(), seed in any::<u32>()) {
-        let mut words: Vec<u32> = key_words(&k).to_vec();
-        words.push(u32::from(port));
-        prop_assert_eq!(hash_key(&k, port, seed), jhash2_reference(&words, seed));
+    fn hash_is_deterministic(k in arb_key(), port in any::<u16>(), seed in any::<u32>()) {
+        let copy = k;
+        prop_assert_eq!(hash_key(&k, port, seed), hash_key(&copy, port, seed));
+    }
+
+    #[test]
+    fn seed_changes_the_hash(k in arb_key(), port in any::<u16>(), seed in any::<u32>(), other in any::<u32>()) {
+        prop_assume!(seed != other);
+        // A 2^-32 chance per case of a false failure.
+        prop_assert_ne!(hash_key(&k, port, seed), hash_key(&k, port, other));
     }
 
     #[test]
@@ -832,8 +779,8 @@ proptest! {
             _ => m.frag = if k.frag == Frag::Later { Frag::None } else { Frag::Later },
         }
         prop_assert!(!key_eq(&k, &m));
-        prop_assert!(key_words(&k) != key_words(&m));
-        // A 2^-32 chance per case of a false failure: jhash has no known collision this small.
+        prop_assert!(key_u64s(&k) != key_u64s(&m));
+        // A 2^-32 chance per case of a false failure: one word differs, every round is a bijection.
         prop_assert_ne!(hash_key(&k, 0, 1), hash_key(&m, 0, 1));
     }
 
