@@ -555,30 +555,31 @@ impl RxHandler for Port {
         }
         let sw = &*port.switch;
         let len = skb.frame_len();
-        port.stats.cpu(rx).rx(len);
-        sw.stats().cpu(rx).rx(len);
+        // This CPU's counters, looked up once for the packet.
+        let (pc, sc) = (port.stats.cpu(rx), sw.stats().cpu(rx));
+        pc.rx(len);
+        sc.rx(len);
         // Packet generators and taps share skbs; we change skb->dev and push the header back.
         let Some(mut skb) = skb.unshare() else {
-            port.stats.cpu(rx).drop(len);
-            sw.stats().cpu(rx).drop(len);
+            pc.drop(len);
+            sc.drop(len);
             return RxResult::Consumed;
         };
+        // Parsed in place: no copy of the 60-byte key.
+        let mut key = FlowKey::default();
         let parsed = match skb.headers(PARSE_BYTES) {
-            Some(frame) => flowkey::parse(frame),
+            Some(frame) => flowkey::parse_into(frame, &mut key),
             None => {
                 port.drop_frame(skb, DropReason::NoMem, rx);
                 return RxResult::Consumed;
             }
         };
-        let mut key = match parsed {
-            Ok(k) => k,
-            Err(e) => {
-                port.stats.cpu(rx).parse_error();
-                sw.stats().cpu(rx).parse_error();
-                port.drop_frame(skb, parse_drop_reason(e), rx);
-                return RxResult::Consumed;
-            }
-        };
+        if let Err(e) = parsed {
+            pc.parse_error();
+            sc.parse_error();
+            port.drop_frame(skb, parse_drop_reason(e), rx);
+            return RxResult::Consumed;
+        }
         // The stack moved the outer tag into the skb before calling us; it is the outer VLAN.
         if let Some(vid) = skb.vlan_id() {
             key.vlan_id = vid;
@@ -591,8 +592,8 @@ impl RxHandler for Port {
 
         // Fast path: one lookup.
         if let Some(f) = flows.lookup(rx, hash, port.id, &key) {
-            port.stats.cpu(rx).flow_hit();
-            sw.stats().cpu(rx).flow_hit();
+            pc.flow_hit();
+            sc.flow_hit();
             f.touch(work::jiffies(), len, key.tcp_flags, rx);
             let (action, denier) = if f.generation() == gen {
                 (f.action(), f.provenance().port)
@@ -603,8 +604,8 @@ impl RxHandler for Port {
         }
 
         // Slow path.
-        port.stats.cpu(rx).flow_miss();
-        sw.stats().cpu(rx).flow_miss();
+        pc.flow_miss();
+        sc.flow_miss();
         let ingress = Ingress {
             id: port.id,
             kind: port.kind,

@@ -226,6 +226,16 @@ pub(crate) fn is_zero(mac: &[u8; 6]) -> bool {
 /// Parses the Ethernet frame `frame` (starting at the destination MAC) into a flow key.
 pub(crate) fn parse(frame: &[u8]) -> Result<FlowKey, ParseError> {
     let mut key = FlowKey::default();
+    parse_into(frame, &mut key)?;
+    Ok(key)
+}
+
+/// [`parse`] writing the key in place, for the packet path (no 60-byte copy of the result).
+///
+/// `key` must be [`FlowKey::default()`] on entry: only the fields that apply to the frame are
+/// written. On success it is the key [`parse`] returns; on error its contents are unspecified.
+#[inline]
+pub(crate) fn parse_into(frame: &[u8], key: &mut FlowKey) -> Result<(), ParseError> {
     let (eth, rest) = take::<ETH_HLEN>(frame, Layer::Ethernet)?;
     let [d0, d1, d2, d3, d4, d5, s0, s1, s2, s3, s4, s5, t0, t1] = *eth;
     key.dst_mac = [d0, d1, d2, d3, d4, d5];
@@ -252,12 +262,11 @@ pub(crate) fn parse(frame: &[u8]) -> Result<FlowKey, ParseError> {
     key.ethertype = ethertype;
 
     match ethertype {
-        ETH_P_IP => parse_ipv4(rest, &mut key)?,
-        ETH_P_IPV6 => parse_ipv6(rest, &mut key)?,
-        ETH_P_ARP | ETH_P_RARP => parse_arp(rest, &mut key)?,
-        _ => {}
+        ETH_P_IP => parse_ipv4(rest, key),
+        ETH_P_IPV6 => parse_ipv6(rest, key),
+        ETH_P_ARP | ETH_P_RARP => parse_arp(rest, key),
+        _ => Ok(()),
     }
-    Ok(key)
 }
 
 /// Splits the first `N` bytes off `buf`, or reports `layer` as truncated.
