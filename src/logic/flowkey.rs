@@ -318,6 +318,12 @@ fn bounded(buf: &[u8], len: usize) -> &[u8] {
 fn parse_ipv4(l3: &[u8], key: &mut FlowKey) -> Result<(), ParseError> {
     let (hdr, _) = take::<IPV4_MIN_HLEN>(l3, Layer::Ipv4)?;
     let [vihl, tos, l0, l1, _, _, f0, f1, _, proto, _, _, s0, s1, s2, s3, d0, d1, d2, d3] = *hdr;
+    // Stored before the checks (an error leaves the key unspecified): the bytes go straight from
+    // the frame to the key instead of being kept aside across the branches.
+    key.src_ip = ipv4_mapped([s0, s1, s2, s3]);
+    key.dst_ip = ipv4_mapped([d0, d1, d2, d3]);
+    key.ip_proto = proto;
+    key.tos = tos;
     if vihl >> 4 != 4 {
         return Err(ParseError::BadIpVersion);
     }
@@ -334,11 +340,6 @@ fn parse_ipv4(l3: &[u8], key: &mut FlowKey) -> Result<(), ParseError> {
     let l4 = bounded(l3, total_len)
         .get(hlen..)
         .ok_or(ParseError::Truncated { layer: Layer::Ipv4 })?;
-
-    key.src_ip = ipv4_mapped([s0, s1, s2, s3]);
-    key.dst_ip = ipv4_mapped([d0, d1, d2, d3]);
-    key.ip_proto = proto;
-    key.tos = tos;
     let frag = u16::from_be_bytes([f0, f1]);
     if frag & IPV4_OFFSET_MASK != 0 {
         key.frag = Frag::Later;
