@@ -106,10 +106,9 @@ impl Port {
         self.max_flows.store(n, Relaxed);
     }
 
-    /// Sends `skb` out of this port's device, counting it.
+    /// Sends `skb`, a frame of `len` bytes, out of this port's device, counting it.
     #[inline]
-    fn send(&self, skb: SkBuff, rx: &RxCtx) {
-        let len = skb.frame_len();
+    fn send(&self, skb: SkBuff, len: u32, rx: &RxCtx) {
         match skb.xmit(&self.dev) {
             Ok(()) => {
                 self.stats.cpu(rx).tx(len);
@@ -338,12 +337,12 @@ pub(crate) fn explain(
 fn no_step(_: u16, _: Direction, _: &Layer, _: Option<&Rule>, _: Verdict) {}
 
 impl Port {
-    /// Applies a flow's (or a fresh decision's) action to the frame.
+    /// Applies a flow's (or a fresh decision's) action to the frame, of `len` bytes.
     #[inline]
-    fn apply(&self, action: Action, denier: u16, skb: SkBuff, table: &PortTable, rx: &RxCtx) -> RxResult {
+    fn apply(&self, action: Action, denier: u16, skb: SkBuff, len: u32, table: &PortTable, rx: &RxCtx) -> RxResult {
         match action {
             Action::Forward(id) => match table.port(id) {
-                Some(out) => out.send(skb, rx),
+                Some(out) => out.send(skb, len, rx),
                 None => self.drop_frame(skb, DropReason::NoTxTarget, rx),
             },
             Action::Pass => return self.pass(skb, rx),
@@ -503,7 +502,7 @@ impl Port {
             // Not cached this time; the packet itself goes on.
             Installed::NoMem => {}
         }
-        self.apply(action, denier, skb, table, rx)
+        self.apply(action, denier, skb, len, table, rx)
     }
 
     /// Floods a frame (not cached): `self`'s outbound layers once, each VM destination's inbound
@@ -532,7 +531,7 @@ impl Port {
                 continue;
             }
             match skb.clone_frame() {
-                Some(copy) => out.send(copy, rx),
+                Some(copy) => out.send(copy, len, rx),
                 None => {
                     out.stats.cpu(rx).drop(len);
                     sw.stats().cpu(rx).drop(len);
@@ -600,7 +599,7 @@ impl RxHandler for Port {
             } else {
                 port.revalidate(f, table, gen, rx)
             };
-            return port.apply(action, denier, skb, table, rx);
+            return port.apply(action, denier, skb, len, table, rx);
         }
 
         // Slow path.
