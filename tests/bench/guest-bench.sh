@@ -15,6 +15,8 @@
 #   BENCH_MASKS      distinct masks for S2 (default "1 8 32 255")
 #   BENCH_PPF        packets per flow for S5 (default "10 100")
 #   BENCH_RULES      rules per layer for S4 (default "100 1000 10000 100000"; vflow only)
+#   BENCH_ISOLATE_FROM  flow count from which systems are set up and measured one at a time
+#                    (default 65536; below it all are set up at once and interleaved per round)
 #   BENCH_PROFILE    systems to profile after the scenarios (function_graph of 3 packets each)
 set -u
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
@@ -34,6 +36,8 @@ FLOWS=${BENCH_FLOWS:-1000 65536 1000000}
 MASKS=${BENCH_MASKS:-1 8 32 255}
 PPF=${BENCH_PPF:-10 100}
 RULES=${BENCH_RULES:-100 1000 10000 100000}
+ISOLATE_FROM=${BENCH_ISOLATE_FROM:-65536}
+S2_FLOWS=${BENCH_S2_FLOWS:-1000}   # S2 traffic: this many flows (OVS's mask cache holds 256 entries)
 CSV=$OUT/raw.csv
 MEMCSV=$OUT/mem.csv
 LOG=$OUT/guest.log
@@ -98,6 +102,7 @@ setup_ovs() {
 		return 0
 	fi
 	[ "$flows" -gt 0 ] || return 0
+	[ "$mode" != masks ] || flows=$OVS_MASKS
 	nsx "$ns" "$OVSDP" flows ovsb 1 2 "$mode" "$flows" "$SMAC" "$DMAC" "$SIP" "$DIP" \
 		"$SPORT" "$DPORT"
 }
@@ -172,6 +177,29 @@ setup_vflow() { # two vm ports; VFLOW_RULES=N (S4): 3 layers of N rules each on 
 	nsx "$ns" "$VFLOWCTL" port add sw0 dev dummy0 type vm mac "$SMAC" || return 1
 	nsx "$ns" "$VFLOWCTL" port add sw0 dev dummy1 type vm mac "$DMAC" || return 1
 	[ -z "${VFLOW_RULES:-}" ] || vflow_policy "$ns" "$VFLOW_RULES"
+	[ -z "${VFLOW_MASKS:-}" ] || vflow_masks "$ns" "$VFLOW_MASKS"
+}
+# vflow_masks NS N (S2): one layer on dummy0 with N rules of N distinct masks (source prefix
+# /24../32, destination prefix /8../32, with or without proto and tos) that never match the
+# traffic (sources 11.x), then the matching allow rule; default deny.
+vflow_masks() {
+	local ns=$1 n=$2 f=$OUT/vflow-masks-$2.txt
+	awk -v n="$n" -v dip="$DIP" 'BEGIN {
+		print "layer add sw0 m out-default deny in-default allow"
+		for (i = 0; i < n - 1; i++) {
+			plen = 24 + i % 9; dplen = 32 - 4 * (int(i / 9) % 7)
+			split(dip, d, "."); dv = ((d[1] * 256 + d[2]) * 256 + d[3]) * 256 + d[4]
+			blk = 2 ^ (32 - dplen); dv = int(dv / blk) * blk
+			extra = (int(i / 63) % 2 ? " proto udp" : "") (int(i / 126) % 2 ? " tos 0/0xfc" : "")
+			printf "rule add sw0 id %d prio 100 src-ip 11.%d.%d.0/%d dst-ip %d.%d.%d.%d/%d%s action deny\n",
+				i + 1, int(i / 256) % 256, i % 256, plen, int(dv / 16777216), int(dv / 65536) % 256,
+				int(dv / 256) % 256, dv % 256, dplen, extra
+		}
+		printf "rule add sw0 id %d prio 200 src-ip 10.0.0.0/8 action allow\n", n
+		printf "layer bind sw0 m out 1-%d\n", n
+		print "port set dummy0 layers m"
+	}' > "$f"
+	nsx "$ns" "$VFLOWCTL" -b "$f"
 }
 # vflow_policy NS N: layers l1, l2, l3 (outbound on dummy0, top first), each binding N rules of
 # its own: N-1 deny rules that never match the traffic, over a spread of masks (source prefixes
@@ -204,20 +232,21 @@ vflow_policy() {
 }
 teardown_vflow() { nsx "$1" "$VFLOWCTL" switch del sw0; }
 
-mem_kb() { # "memfree_kb slab_kb" after dropping caches
-	sync; echo 3 > /proc/sys/vm/drop_caches
+mem_kb() { # FLOWS: "memfree_kb slab_kb", after dropping caches when FLOWS is large enough for
+	# S6 (dropping them makes every later exec re-read its binary over 9p: slow)
+	[ "$1" -lt 65536 ] || { sync; echo 3 > /proc/sys/vm/drop_caches; }
 	awk '/^MemFree:/ {f = $2} /^Slab:/ {s = $2} END {print f, s}' /proc/meminfo
 }
 
 setup() { # SCENARIO SYSTEM FLOWS: namespace + system + priming; 0 on success
 	local sc=$1 sys=$2 flows=$3 f0 s0 f1 s1
-	read -r f0 s0 < <(mem_kb)
+	read -r f0 s0 < <(mem_kb "$flows")
 	ns_base "$sys" || return 1
 	"setup_$sys" "$sys" "$flows" >> "$LOG" 2>&1 || { note "$sc: setup of $sys failed (see guest.log)"; return 1; }
 	if declare -F "prime_$sys" > /dev/null; then "prime_$sys" "$sys" "$flows"; fi
 	# one pass over every flow: first-packet work (learning, flow creation) is done before timing
 	[ "$flows" -gt 0 ] && pktgen "$sys" "$flows" "$flows" > /dev/null
-	read -r f1 s1 < <(mem_kb)
+	read -r f1 s1 < <(mem_kb "$flows")
 	echo "$sc,$flows,$sys,$(( f0 - f1 )),$(( s1 - s0 ))" >> "$MEMCSV"
 	return 0
 }
@@ -288,9 +317,16 @@ measure() {
 # in its namespace; SETUP_FLOWS primed), then ROUNDS rounds, each over the systems in a fresh random
 # order, MEASURE_FLOWS flows per measurement. MEASURE_FLOWS "new" means flows never seen before:
 # PKTS/PPF flows (PPF packets each, default 1) from a fresh source range every round.
+# From ISOLATE_FROM set-up flows on, systems are set up one at a time instead (all rounds of one,
+# then the next, in random order): their background work (flow table garbage collection walks
+# every flow, every second) would otherwise be charged to whoever is being measured.
 run_points() {
 	local sc=$1 param=$2 sflows=$3 mflows=$4; shift 4
 	local ok=() s r t0 base fl
+	if [ "$sflows" -ge "$ISOLATE_FROM" ] && [ $# -gt 1 ]; then
+		for s in $(printf '%s\n' "$@" | shuf); do run_points "$sc" "$param" "$sflows" "$mflows" "$s"; done
+		return
+	fi
 	for s in "$@"; do
 		t0=$(now_ns)
 		if setup "$sc" "$s" "$sflows"; then
@@ -366,7 +402,8 @@ for sc in $SCENARIOS; do
 	S1) for f in $FLOWS; do run_points S1 "$f" "$f" "$f" "${avail[@]}"; done ;;
 	S2) # masks: systems whose lookup depends on them (vflow: with issue 3's rules)
 		for m in $MASKS; do
-			OVS_MODE=masks TC_MASKS=$m run_points S2 "$m" "$m" "${S2_FLOWS:-1000}" $(only L ovs tc)
+			OVS_MODE=masks OVS_MASKS=$m TC_MASKS=$m VFLOW_MASKS=$m \
+				run_points S2 "$m" "$S2_FLOWS" "$S2_FLOWS" $(only L vflow ovs tc)
 		done ;;
 	S3) OVS_MODE=upcall run_points S3 1 0 new "${avail[@]}" ;;
 	S4) # vflow's slow path (every packet a new flow) across 3 layers of N rules each

@@ -13,9 +13,9 @@
  *       MODE wild:  one flow like ovs-vswitchd's megaflow for an in_port rule:
  *                   in_port, eth_type(0x0800), ipv4(frag=no) exact, the rest wildcarded (N ignored)
  *       MODE exact: N flows exact on in_port, eth, eth_type, ipv4 (src = SIP + i, i < N), udp
- *       MODE masks: N flows with N distinct masks (ipv4 src prefix /32, /31, ... and udp src bits),
- *                   each matching the traffic's first packet's key; the last one (broadest)
- *                   matches everything, the others never do: lookups walk N masks
+ *       MODE masks: N flows with N distinct masks (ipv4 src/dst prefixes, udp src bits, N <= 288);
+ *                   the last one (source wildcarded) matches the traffic, the others never
+ *                   do: a lookup that misses the mask cache walks the masks
  *   ovsdp upcall DP IN OUT STATEFILE
  *       a minimal upcall handler standing in for ovs-vswitchd (a lower bound of its work): misses
  *       of vport IN come to this process, which installs an exact-match flow for the packet's
@@ -259,35 +259,33 @@ static int cmd_flows(struct msg *m, char **av)
 		return xfer(m, 1, NULL);
 	}
 	if (!strcmp(mode, "masks")) {
-		/* Mask i (0-based): ipv4 src /(32 - i % 33), udp src high i / 33 bits zeroed...
-		 * distinct for i < 33 * 17. The key of flow i differs from the traffic in a bit the
-		 * mask keeps, so only the last flow (empty src masks) matches. */
-		if (nflows < 1 || nflows > 33 * 17) {
-			fprintf(stderr, "ovsdp: masks: 1..%d\n", 33 * 17);
+		/* Flow i < N-1: ipv4 src /(24 + i % 9), udp src high (16 - i / 9 % 16) bits, ipv4 dst
+		 * /32 or /24 (i / 144): distinct masks for i < 288. Its key's source is 11.0.0.0 +
+		 * 256 * i, inside every one of these masks: no two flows overlap and none matches the
+		 * traffic (10.x). The last flow wildcards the source address and port: it matches all. */
+		if (nflows < 1 || nflows > 288) {
+			fprintf(stderr, "ovsdp: masks: 1..288\n");
 			return 2;
 		}
 		for (i = 0; i < nflows; i++) {
-			int plen = 32 - i % 33, ubits = 16 - i / 33;
-			uint32_t m32 = plen ? 0xffffffffu << (32 - plen) : 0;
-			uint16_t m16 = ubits ? (uint16_t)(0xffffu << (16 - ubits)) : 0;
+			int plen = 24 + i % 9, ubits = 16 - (i / 9) % 16, dplen = 32 - 8 * (i / 144);
+			uint32_t m32 = 0xffffffffu << (32 - plen), d32 = 0xffffffffu << (32 - dplen);
+			uint16_t m16 = (uint16_t)(0xffffu << (16 - ubits));
 
 			memset(&ethmask, 0xff, sizeof(ethmask));
-			ipmask = (struct ovs_key_ipv4){ .ipv4_src = htonl(m32), .ipv4_dst = 0xffffffff,
+			ipmask = (struct ovs_key_ipv4){ .ipv4_src = htonl(m32), .ipv4_dst = htonl(d32),
 				.ipv4_proto = 0xff, .ipv4_frag = 0xff };
 			udpmask = (struct ovs_key_udp){ .udp_src = htons(m16), .udp_dst = 0xffff };
 			ip = t.ip;
 			udp = t.udp;
-			if (i != nflows - 1) {
-				/* flip a bit inside the kept part: never matches the traffic */
-				if (m32)
-					ip.ipv4_src ^= htonl(0x80000000u);
-				else
-					udp.udp_src ^= htons(0x8000);
-			} else {
+			ip.ipv4_src = htonl((11u << 24) + 256u * (uint32_t)i);
+			if (i == nflows - 1) {
 				ipmask.ipv4_src = 0;
 				udpmask.udp_src = 0;
+				ipmask.ipv4_dst = 0xffffffff;
 			}
 			ip.ipv4_src &= ipmask.ipv4_src;
+			ip.ipv4_dst &= ipmask.ipv4_dst;
 			udp.udp_src &= udpmask.udp_src;
 			add_flow(m, fam, dpi, &t, &ip, &udp, &ipmask, &udpmask, &ethmask);
 			if ((err = xfer(m, 1, NULL)))

@@ -184,7 +184,7 @@ def memory_table(out, cond):
     with open(path) as f:
         for r in csv.DictReader(f):
             n = int(r["flows"])
-            if n >= 1000 and r["scenario"] in ("S1", "S6"):
+            if n >= 65536 and r["scenario"] in ("S1", "S6"):
                 pts[n][r["system"]] = (int(r["memfree_kb_used"]) * 1024, int(r["slab_kb_delta"]) * 1024)
     if not pts:
         return []
