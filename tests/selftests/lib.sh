@@ -99,6 +99,8 @@ ktap_test_skip() {
 log_test() {
 	local rc=$1
 	shift
+	# VFLOW_TIMING=1: seconds since the test began before each result (where the time goes)
+	[ -n "${VFLOW_TIMING:-}" ] && echo "#     t=${SECONDS}s"
 	case $rc in
 	0) ktap_test_pass "$*" ;;
 	"$KSFT_SKIP") ktap_test_skip "$*" ;;
@@ -304,7 +306,8 @@ vflow_load() {
 		echo "# vflow.ko not found at $VFLOW_KO (set VFLOW_KO)" >&2
 		return "$KSFT_SKIP"
 	fi
-	insmod "$VFLOW_KO" || return 1
+	# tests run in parallel in the guest: another one may load it first ("File exists")
+	insmod "$VFLOW_KO" || vflow_loaded || return 1
 	vflow_loaded
 }
 
@@ -743,15 +746,16 @@ check_val() {
 	log_test $ok "$desc"
 }
 
-# check_flows DESCRIPTION OP N SWITCH [FILTER...]: dump SWITCH's flows; the number matching all
-# FILTERs (field=value, field!=value; fields of `flow show -j`, key fields included, '-' or '_')
-# is OP N (eq, ge, le). FLOW_PKTS is left with their packet sum.
+# check_flows DESCRIPTION OP N SWITCH [FILTER...]: dump SWITCH's flows (SWITCH "-": look at the
+# previous dump again); the number matching all FILTERs (field=value, field!=value; fields of
+# `flow show -j`, key fields included, '-' or '_') is OP N (eq, ge, le). FLOW_PKTS is left with
+# their packet sum.
 FLOW_PKTS=
 check_flows() {
 	local desc=$1 op=$2 n=$3 sw=$4 cnt ok=1
 	shift 4
 	FLOW_PKTS=
-	if agent flows "$sw" && agent fcount "$@"; then
+	if { [ "$sw" = - ] || agent flows "$sw"; } && agent fcount "$@"; then
 		read -r cnt FLOW_PKTS _ <<<"$AGENT_REPLY"
 		case $op in
 		eq) [ "$cnt" -eq "$n" ] && ok=0 ;;
@@ -806,11 +810,13 @@ topo_static_neigh() {
 # vm_addr I ADDR...: extra addresses on vmI's eth0 (IPv4 /24, IPv6 /64, no DAD), and permanent
 # neighbour entries for them in every other VM of 1..VM_COUNT.
 VM_COUNT=0
+declare -A IP_MAC
 vm_addr() {
 	local i=$1 a j f=$TMPD/addr.$1
 	shift
 	: >"$f"
 	for a in "$@"; do
+		IP_MAC[$a]=${VMMAC[i]}
 		if [[ $a == *:* ]]; then
 			echo "addr add $a/64 dev eth0 nodad" >>"$f"
 		else
@@ -828,10 +834,152 @@ vm_addr() {
 	done
 }
 
-# policy_topo N [ext]: topo_create N, static neighbours, and the agent.
+# policy_topo N: the standard topology of topo_create N (same names, MACs and addresses) with
+# permanent neighbour entries between the VMs, built with a handful of processes (every process
+# start costs about a second in the emulated guest): one `ip -batch` for the namespaces, the
+# agent (started here) for the sysctls, one `ip -batch` for the host namespace and one per VM.
 policy_topo() {
-	topo_create "$@"
-	VM_COUNT=$1
-	topo_static_neigh "$1" || ktap_bail_out "topology: static neighbours"
+	local n=$1 i j f=$TMPD/topo
+	HV=hv-$RND
+	for ((i = 1; i <= n; i++)); do
+		VM[i]=vm$i-$RND
+		HVDEV[i]=v$i-$RND
+		VMMAC[i]=$(printf '02:00:00:00:00:%02x' "$i")
+		VMIP[i]=10.0.0.$i
+		VMIP6[i]=fd00::$i
+	done
+	VM_COUNT=$n
+	{
+		echo "netns add $HV"
+		for ((i = 1; i <= n; i++)); do echo "netns add ${VM[i]}"; done
+	} >"$f.ns"
+	ip -batch "$f.ns" || ktap_bail_out "topology: cannot create the namespaces"
+	NS_LIST+=("$HV" "${VM[@]:1:n}")
 	agent_start
+	# the host namespace without IPv6, the VMs without DAD and router solicitations (no
+	# multicast noise in exact counter checks); set before any device exists there
+	agent sysctl "$HV" net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1 ||
+		ktap_bail_out "topology: sysctl: $AGENT_REPLY"
+	for ((i = 1; i <= n; i++)); do
+		agent sysctl "${VM[i]}" net.ipv6.conf.default.accept_dad=0 net.ipv6.conf.all.accept_dad=0 \
+			net.ipv6.conf.default.router_solicitations=0 \
+			net.ipv6.conf.all.router_solicitations=0 ||
+			ktap_bail_out "topology: sysctl: $AGENT_REPLY"
+	done
+	{
+		echo "link set lo up"
+		for ((i = 1; i <= n; i++)); do
+			echo "link add ${HVDEV[i]} type veth peer name eth0 netns ${VM[i]}"
+			echo "link set ${HVDEV[i]} up"
+		done
+	} >"$f.hv"
+	ip -n "$HV" -batch "$f.hv" || ktap_bail_out "topology: host namespace"
+	for ((i = 1; i <= n; i++)); do
+		{
+			echo "link set lo up"
+			echo "link set eth0 address ${VMMAC[i]}"
+			echo "addr add ${VMIP[i]}/24 dev eth0"
+			echo "addr add ${VMIP6[i]}/64 dev eth0 nodad"
+			echo "link set eth0 up"
+			for ((j = 1; j <= n; j++)); do
+				[ "$i" = "$j" ] && continue
+				echo "neigh replace ${VMIP[j]} lladdr ${VMMAC[j]} dev eth0 nud permanent"
+				echo "neigh replace ${VMIP6[j]} lladdr ${VMMAC[j]} dev eth0 nud permanent"
+			done
+		} >"$f.vm$i"
+		ip -n "${VM[i]}" -batch "$f.vm$i" || ktap_bail_out "topology: VM $i"
+	done
+}
+
+# mac_of_ip IP: the MAC of the VM holding IP (topology addresses and vm_addr extras).
+mac_of_ip() {
+	local i
+	if [ -n "${IP_MAC[$1]:-}" ]; then
+		echo "${IP_MAC[$1]}"
+		return 0
+	fi
+	for i in "${!VM[@]}"; do
+		if [ "${VMIP[i]}" = "$1" ] || [ "${VMIP6[i]}" = "$1" ]; then
+			echo "${VMMAC[i]}"
+			return 0
+		fi
+	done
+	return 1
+}
+
+# agent_explain DEV out|in PROTO SRC SPORT DST DPORT [explain options]: the agent's explain
+# ("VERDICT LAYER:RULE:VERDICT,... OUT-PORT" in AGENT_REPLY) with the MACs of the VMs that hold
+# SRC and DST added, as the real frame would carry them (explain otherwise guesses them from the
+# flows it finds).
+agent_explain() {
+	local sm='' dm=''
+	[[ " $* " == *" src-mac "* ]] || sm=$(mac_of_ip "$4")
+	[[ " $* " == *" dst-mac "* ]] || dm=$(mac_of_ip "$6")
+	agent explain "$@" ${sm:+src-mac "$sm"} ${dm:+dst-mac "$dm"}
+}
+
+# check_explain DESCRIPTION ERE DEV out|in PROTO SRC SPORT DST DPORT [options]: agent_explain's
+# result matches ERE (e.g. "^deny fw:1:deny( |$)"); the raw vflowctl output is shown on failure.
+check_explain() {
+	local desc=$1 re=$2
+	shift 2
+	if agent_explain "$@" && [[ "$AGENT_REPLY" =~ $re ]]; then
+		log_test 0 "$desc"
+	else
+		diag "explain $*"
+		diag "expected /$re/, got '$AGENT_REPLY'"
+		agent lastout && diag "vflowctl: $(head -c 1500 <<<"$AGENT_REPLY")"
+		log_test 1 "$desc"
+	fi
+}
+
+# agent_explains SPEC...: several explains in one vflowctl run; each SPEC is one string
+# "DEV out|in PROTO SRC SPORT DST DPORT [options]" (MACs added as by agent_explain). The results
+# ("VERDICT STEPS OUT-PORT") are left in the array EXPL, in order.
+EXPL=()
+agent_explains() {
+	local spec sm dm rest args=() w=()
+	for spec in "$@"; do
+		read -ra w <<<"$spec"
+		sm='' dm=''
+		[[ " $spec " == *" src-mac "* ]] || sm=$(mac_of_ip "${w[3]}")
+		[[ " $spec " == *" dst-mac "* ]] || dm=$(mac_of_ip "${w[5]}")
+		args+=("${w[@]}" ${sm:+src-mac "$sm"} ${dm:+dst-mac "$dm"} ";;")
+	done
+	EXPL=()
+	agent explains "${args[@]}" || return 1
+	rest=$AGENT_REPLY
+	while [[ $rest == *" | "* ]]; do
+		EXPL+=("${rest%% | *}")
+		rest=${rest#* | }
+	done
+	EXPL+=("$rest")
+}
+
+# queue_explain DESCRIPTION ERE DEV out|in PROTO SRC SPORT DST DPORT [options]: a check_explain
+# kept for later; flush_explains runs every queued one in one vflowctl process and logs them.
+XQ_DESC=()
+XQ_RE=()
+XQ_SPEC=()
+queue_explain() {
+	XQ_DESC+=("$1")
+	XQ_RE+=("$2")
+	shift 2
+	XQ_SPEC+=("$*")
+}
+
+flush_explains() {
+	local i ok=0
+	[ ${#XQ_SPEC[@]} -gt 0 ] || return 0
+	agent_explains "${XQ_SPEC[@]}" || ok=1
+	for i in "${!XQ_SPEC[@]}"; do
+		if [ $ok = 0 ] && [[ "${EXPL[i]:-}" =~ ${XQ_RE[i]} ]]; then
+			log_test 0 "${XQ_DESC[i]}"
+		else
+			diag "explain ${XQ_SPEC[i]}"
+			diag "expected /${XQ_RE[i]}/, got '${EXPL[i]:-$AGENT_REPLY}'"
+			log_test 1 "${XQ_DESC[i]}"
+		fi
+	done
+	XQ_DESC=() XQ_RE=() XQ_SPEC=()
 }

@@ -11,6 +11,7 @@ moment of the socket() call: one process talks from and to every namespace.
 Commands (IPs decide the family; NS is a name under /run/netns; T a timeout in seconds):
 
   hello                                         -> OK agent
+  sysctl NS name=value...                       e.g. net.ipv6.conf.all.accept_dad=0 in NS
   sleep S
   udp  NSA SRCIP NSB DSTIP PAIRS [T] [tos=N] [n=K]
         one datagram (K with n=) per "sport:dport" of the comma-separated PAIRS from NSA (bound to
@@ -30,8 +31,8 @@ Commands (IPs decide the family; NS is a name under /run/netns; T a timeout in s
   send NS KIND [opt=val ...]                    build and send one raw frame from eth0 of NS
         KIND ipv4 | ipv6 | raw; see build_frame() for the options.  -> OK <marker hex>
   seen NAME MARKER [T] [want=N]                 -> OK <frames captured containing MARKER>
-  snap KEY port DEV | switch NAME | rule SWITCH ID | layer SWITCH NAME
-        store the object's fields (stats flattened, '-' read as '_') -> OK
+  snap KEY port DEV | switch NAME | rule SWITCH ID | layer SWITCH NAME [, KEY ...]
+        store the objects' fields (stats flattened, '-' read as '_'; one vflowctl -b) -> OK
   get KEY FIELD                                 -> OK <value>
   delta KEY1 KEY2 FIELD                         -> OK <KEY2.FIELD - KEY1.FIELD>
   flows SWITCH [DEV]                            dump flows (of input port DEV) -> OK <count>
@@ -41,6 +42,8 @@ Commands (IPs decide the family; NS is a name under /run/netns; T a timeout in s
                                                 -> OK <count> <seconds waited> | ERR timeout...
   explain DEV out|in PROTO SRC SPORT DST DPORT [vflowctl explain options...]
         (SPORT/DPORT - for none) -> OK <verdict> <layer:rule:verdict,...> <out-port>
+  explains SPEC ;; SPEC ...                     several explains in one vflowctl -b run
+                                                -> OK <result> | <result> ...
   vfc ARGS...                                   run vflowctl -> OK <exit code> (output: lastout)
   lastout                                       stdout+stderr of the last vflowctl, one line
   mem [drain]                                   /proc/meminfo (kB) after draining the KASAN
@@ -341,6 +344,16 @@ class Agent:
     def c_hello(self, _):
         return "agent"
 
+    def c_sysctl(self, a):
+        """sysctl NS name=value...: write /proc/sys entries inside NS (net.* are per netns)."""
+        def write():
+            for kv in a[1:]:
+                k, v = kv.split("=", 1)
+                with open("/proc/sys/" + k.replace(".", "/"), "w") as f:
+                    f.write(v)
+        self.ns.call(a[0], write)
+        return ""
+
     def c_sleep(self, a):
         time.sleep(float(a[0]))
         return ""
@@ -634,9 +647,14 @@ class Agent:
         s, frames = self.sniffers[name]
         while True:
             try:
-                frames.append(s.recv(65535))
+                data, addr = s.recvfrom(65535)
             except BlockingIOError:
                 break
+            # only what arrives: not the namespace's own frames (an ICMP error quoting a
+            # received packet would count it twice)
+            if len(addr) > 2 and addr[2] == socket.PACKET_OUTGOING:
+                continue
+            frames.append(data)
         return frames
 
     def c_seen(self, a):
@@ -666,21 +684,54 @@ class Agent:
                 out[k] = v
         return out
 
+    def vfc_batch_json(self, lines):
+        """Run vflowctl -b - over LINES (each with its own -j); the JSON documents printed, in
+        order (commands that print nothing give none)."""
+        p = subprocess.run([self.vflowctl, "-b", "-"], input="\n".join(lines) + "\n",
+                           capture_output=True, text=True, timeout=300)
+        self.lastout = (p.stdout + p.stderr).strip()
+        if p.returncode != 0:
+            raise AgentError(f"vflowctl -b: exit {p.returncode}: {p.stderr.strip()[:400]}")
+        docs, dec, i, out = [], json.JSONDecoder(), 0, p.stdout
+        while True:
+            while i < len(out) and out[i].isspace():
+                i += 1
+            if i >= len(out):
+                return docs
+            try:
+                doc, i = dec.raw_decode(out, i)
+            except ValueError as e:
+                raise AgentError(f"vflowctl -b: bad JSON at {i}: {out[i:i + 100]!r}") from e
+            docs.append(doc)
+
+    SNAP_CMD = {"port": ("-j -s port show dev {0}", 1), "switch": ("-j -s switch show {0}", 1),
+                "rule": ("-j -s rule show {0} id {1}", 2), "layer": ("-j layer show {0} {1}", 2)}
+
     def c_snap(self, a):
-        key, kind = a[0], a[1]
-        if kind == "port":
-            js = self.vfc_json("-s", "port", "show", "dev", a[2])
-        elif kind == "switch":
-            js = self.vfc_json("-s", "switch", "show", a[2])
-        elif kind == "rule":
-            js = self.vfc_json("-s", "rule", "show", a[2], "id", a[3])
-        elif kind == "layer":
-            js = [x for x in self.vfc_json("layer", "show", a[2]) if x.get("name") == a[3]]
-        else:
-            raise AgentError(f"snap: unknown kind {kind}")
-        if not js:
-            raise AgentError(f"snap {kind} {' '.join(a[2:])}: empty output")
-        self.snaps[key] = self.flatten(js[0])
+        """snap KEY KIND ARGS [, KEY KIND ARGS ...]: one vflowctl run for all of them."""
+        specs, cur = [], []
+        for w in a + [","]:
+            if w == ",":
+                if cur:
+                    specs.append(cur)
+                cur = []
+            else:
+                cur.append(w)
+        lines = []
+        for sp in specs:
+            if len(sp) < 2 or sp[1] not in self.SNAP_CMD:
+                raise AgentError(f"snap: bad spec {' '.join(sp)}")
+            fmt, n = self.SNAP_CMD[sp[1]]
+            if len(sp) != 2 + n:
+                raise AgentError(f"snap: {sp[1]} needs {n} argument(s)")
+            lines.append(fmt.format(*sp[2:]))
+        docs = self.vfc_batch_json(lines)
+        if len(docs) != len(specs):
+            raise AgentError(f"snap: {len(docs)} outputs for {len(specs)} queries")
+        for sp, js in zip(specs, docs):
+            if not js:
+                raise AgentError(f"snap {' '.join(sp[1:])}: empty output")
+            self.snaps[sp[0]] = self.flatten(js[0])
         return ""
 
     def _val(self, key, field):
@@ -780,15 +831,18 @@ class Agent:
                                  f"({self.c_fshow([])[:600]})")
             time.sleep(0.5)
 
-    def c_explain(self, a):
+    @staticmethod
+    def explain_args(a):
         dev, d, proto, src, sport, dst, dport = a[:7]
 
         def ep(ip, port):
             if port == "-":
                 return ip
             return f"[{ip}]:{port}" if ":" in ip else f"{ip}:{port}"
-        js = self.vfc_json("explain", "port", dev, d, proto, ep(src, sport), "->",
-                           ep(dst, dport), *a[7:])
+        return ["explain", "port", dev, d, proto, ep(src, sport), "->", ep(dst, dport), *a[7:]]
+
+    @staticmethod
+    def explain_text(js):
         if isinstance(js, list):
             js = js[0] if js else {}
         js = {k.replace("-", "_"): v for k, v in js.items()}
@@ -797,6 +851,26 @@ class Agent:
             st = {k.replace("-", "_"): v for k, v in st.items()}
             steps.append(f"{st.get('layer')}:{st.get('rule_id', 0)}:{st.get('verdict')}")
         return f"{js.get('verdict')} {','.join(steps) or '-'} {js.get('out_port', '-')}"
+
+    def c_explain(self, a):
+        return self.explain_text(self.vfc_json(*self.explain_args(a)[0:]))
+
+    def c_explains(self, a):
+        """explains SPEC ;; SPEC ...: several explains in one vflowctl run, results joined by
+        " | " in order."""
+        specs, cur = [], []
+        for w in a + [";;"]:
+            if w == ";;":
+                if cur:
+                    specs.append(cur)
+                cur = []
+            else:
+                cur.append(w)
+        lines = ["-j " + " ".join(shlex.quote(x) for x in self.explain_args(sp)) for sp in specs]
+        docs = self.vfc_batch_json(lines)
+        if len(docs) != len(specs):
+            raise AgentError(f"explains: {len(docs)} outputs for {len(specs)} queries")
+        return " | ".join(self.explain_text(d) for d in docs)
 
     def c_vfc(self, a):
         rc, _, _ = self.vfc(*a)
