@@ -27,7 +27,8 @@ else
 		for (i = 1; i <= NF; i++) if ($i ~ /\.sh$/) print $i
 		if ($NF != "\\") on = 0 }' "$ST/Makefile")
 fi
-unloading=" vflow_load.sh vflow_unload_traffic.sh "
+# vflow_shared.sh measures kernel memory: it runs alone too, or the others' allocations blur it.
+unloading=" vflow_load.sh vflow_unload_traffic.sh vflow_shared.sh "
 first=() middle=() last=()
 for t in "${tests[@]}"; do
 	case "$unloading" in
