@@ -566,8 +566,8 @@ impl RxHandler for Port {
         };
         // Parsed in place: no copy of the 60-byte key.
         let mut key = FlowKey::default();
-        let parsed = match skb.headers(PARSE_BYTES) {
-            Some(frame) => flowkey::parse_into(frame, &mut key),
+        let (parsed, vlan) = match skb.headers(PARSE_BYTES) {
+            Some((frame, vlan)) => (flowkey::parse_into(frame, &mut key), vlan),
             None => {
                 port.drop_frame(skb, DropReason::NoMem, rx);
                 return RxResult::Consumed;
@@ -580,7 +580,7 @@ impl RxHandler for Port {
             return RxResult::Consumed;
         }
         // The stack moved the outer tag into the skb before calling us; it is the outer VLAN.
-        if let Some(vid) = skb.vlan_id() {
+        if let Some(vid) = vlan {
             key.vlan_id = vid;
         }
         let table = sw.table(rx);

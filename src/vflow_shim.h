@@ -32,7 +32,7 @@ int vflow_skb_vlan_id(const struct sk_buff *skb);
 int vflow_skb_xmit(struct sk_buff *skb, struct net_device *dev);
 void vflow_skb_free(struct sk_buff *skb, enum skb_drop_reason reason);
 void vflow_skb_consume(struct sk_buff *skb);
-const u8 *vflow_skb_headers(struct sk_buff *skb, unsigned int want, unsigned int *len);
+const u8 *vflow_skb_headers(struct sk_buff *skb, unsigned int want, unsigned int *len, int *vlan);
 
 /* time, scheduling, deferred work */
 unsigned long vflow_jiffies(void);

@@ -81,26 +81,22 @@ impl SkBuff {
     }
 
     /// The frame from its Ethernet header on, with at least its first `want` bytes (or all of it
-    /// if shorter) made linear; `None` when out of memory (the frame is still ours).
-    pub(crate) fn headers(&mut self, want: u32) -> Option<&[u8]> {
+    /// if shorter) made linear, and the VID of the outer VLAN tag when the receive path has moved
+    /// it from the frame into the skb's metadata, as it does before rx_handlers run (both from one
+    /// call into C); `None` when out of memory (the frame is still ours).
+    pub(crate) fn headers(&mut self, want: u32) -> Option<(&[u8], Option<u16>)> {
         let mut len: kernel::ffi::c_uint = 0;
+        let mut vlan: kernel::ffi::c_int = -1;
         // SAFETY: we own the only reference (the caller unshared it); the shim may reallocate the
         // head, which is why this takes `&mut self`.
-        let p = unsafe { sys::vflow_skb_headers(self.skb.as_ptr(), want, &mut len) };
+        let p = unsafe { sys::vflow_skb_headers(self.skb.as_ptr(), want, &mut len, &mut vlan) };
         if p.is_null() {
             return None;
         }
         // SAFETY: the shim returns the mac header and the number of linear bytes from it, valid
         // until the skb is changed again, which needs `&mut self`.
-        Some(unsafe { core::slice::from_raw_parts(p, len as usize) })
-    }
-
-    /// The VID of the outer VLAN tag when the receive path has moved it from the frame into the
-    /// skb's metadata (it does so before rx_handlers run).
-    pub(crate) fn vlan_id(&self) -> Option<u16> {
-        // SAFETY: valid skb.
-        let v = unsafe { sys::vflow_skb_vlan_id(self.skb.as_ptr()) };
-        u16::try_from(v).ok()
+        let frame = unsafe { core::slice::from_raw_parts(p, len as usize) };
+        Some((frame, u16::try_from(vlan).ok()))
     }
 
     /// Frame length in bytes, Ethernet header included.

@@ -84,8 +84,12 @@ extern "C" {
     pub(super) fn __dev_get_by_index(net: *mut net, ifindex: c_int) -> *mut net_device;
     pub(super) fn register_netdevice_notifier(nb: *mut notifier_block) -> c_int;
     pub(super) fn unregister_netdevice_notifier(nb: *mut notifier_block) -> c_int;
-    pub(super) fn vflow_skb_headers(skb: *mut sk_buff, want: c_uint, len: *mut c_uint) -> *const u8;
-    pub(super) fn vflow_skb_vlan_id(skb: *const sk_buff) -> c_int;
+    pub(super) fn vflow_skb_headers(
+        skb: *mut sk_buff,
+        want: c_uint,
+        len: *mut c_uint,
+        vlan: *mut c_int,
+    ) -> *const u8;
     pub(super) fn vflow_jiffies() -> kernel::ffi::c_ulong;
     pub(super) fn vflow_hz() -> kernel::ffi::c_ulong;
     pub(super) fn vflow_cond_resched();
