@@ -16,6 +16,11 @@
 //!
 //! Tuples are visited by their best rule (lowest `(priority, id)`) and the walk stops at the first
 //! tuple whose best rule cannot beat the winner so far, so a high-priority hit costs few probes.
+//! Words on which all of a tuple's rules agree (ethertype, the IPv4-mapped part of addresses...)
+//! are compared once per tuple; only the others are hashed and stored. A slot holds the group's
+//! best entry next to its value, so a probe that finds the value needs no second load, and
+//! candidates are probed in small batches whose loads are issued together, so that their cache
+//! misses overlap (Documentation/classifier.md).
 //!
 //! Two kinds of Bloom filters keep a lookup from touching tuples that cannot match, which matters
 //! once the tables outgrow the CPU caches: per address field and common prefix length, the set of
