@@ -22,7 +22,7 @@ use crate::logic::fdb::{self as l2, Decision, DropCause, Ingress, Mac, PortKind}
 use crate::logic::flowkey::{self, FlowKey, ParseError};
 use crate::logic::rule::{Direction, Packet, Verdict};
 use crate::policy::{self, Layer, Rule, Stack};
-use crate::stats::Stats;
+use crate::stats::{Counters, Stats};
 use crate::switch::{PortTable, Switch};
 
 /// A netdev attached to a switch.
@@ -106,17 +106,18 @@ impl Port {
         self.max_flows.store(n, Relaxed);
     }
 
-    /// Sends `skb`, a frame of `len` bytes, out of this port's device, counting it.
+    /// Sends `skb`, a frame of `len` bytes, out of this port's device, counting it here and in
+    /// `sc`, this CPU's counters of the switch (the caller has them at hand).
     #[inline]
-    fn send(&self, skb: SkBuff, len: u32, rx: &RxCtx) {
+    fn send(&self, skb: SkBuff, len: u32, sc: &Counters, rx: &RxCtx) {
         match skb.xmit(&self.dev) {
             Ok(()) => {
                 self.stats.cpu(rx).tx(len);
-                self.switch.stats().cpu(rx).tx(len);
+                sc.tx(len);
             }
             Err(_) => {
                 self.stats.cpu(rx).drop(len);
-                self.switch.stats().cpu(rx).drop(len);
+                sc.drop(len);
             }
         }
     }
@@ -337,12 +338,23 @@ pub(crate) fn explain(
 fn no_step(_: u16, _: Direction, _: &Layer, _: Option<&Rule>, _: Verdict) {}
 
 impl Port {
-    /// Applies a flow's (or a fresh decision's) action to the frame, of `len` bytes.
+    /// Applies a flow's (or a fresh decision's) action to the frame, of `len` bytes; `sc` are
+    /// this CPU's counters of the switch.
     #[inline]
-    fn apply(&self, action: Action, denier: u16, skb: SkBuff, len: u32, table: &PortTable, rx: &RxCtx) -> RxResult {
+    #[allow(clippy::too_many_arguments)]
+    fn apply(
+        &self,
+        action: Action,
+        denier: u16,
+        skb: SkBuff,
+        len: u32,
+        sc: &Counters,
+        table: &PortTable,
+        rx: &RxCtx,
+    ) -> RxResult {
         match action {
             Action::Forward(id) => match table.port(id) {
-                Some(out) => out.send(skb, len, rx),
+                Some(out) => out.send(skb, len, sc, rx),
                 None => self.drop_frame(skb, DropReason::NoTxTarget, rx),
             },
             Action::Pass => return self.pass(skb, rx),
@@ -502,7 +514,7 @@ impl Port {
             // Not cached this time; the packet itself goes on.
             Installed::NoMem => {}
         }
-        self.apply(action, denier, skb, len, table, rx)
+        self.apply(action, denier, skb, len, sw.stats().cpu(rx), table, rx)
     }
 
     /// Floods a frame (not cached): `self`'s outbound layers once, each VM destination's inbound
@@ -531,7 +543,7 @@ impl Port {
                 continue;
             }
             match skb.clone_frame() {
-                Some(copy) => out.send(copy, len, rx),
+                Some(copy) => out.send(copy, len, sw.stats().cpu(rx), rx),
                 None => {
                     out.stats.cpu(rx).drop(len);
                     sw.stats().cpu(rx).drop(len);
@@ -599,7 +611,7 @@ impl RxHandler for Port {
             } else {
                 port.revalidate(f, table, gen, rx)
             };
-            return port.apply(action, denier, skb, len, table, rx);
+            return port.apply(action, denier, skb, len, sc, table, rx);
         }
 
         // Slow path.
