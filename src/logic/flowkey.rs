@@ -409,6 +409,7 @@ fn is_ipv6_ext_header(next_header: u8) -> bool {
 }
 
 /// Parses the L4 header of IP protocol `proto` at the start of `l4`, the L4 area of the packet.
+#[inline(always)]
 fn parse_l4(proto: u8, ipv6: bool, l4: &[u8], key: &mut FlowKey) -> Result<(), ParseError> {
     match (proto, ipv6) {
         (IPPROTO_TCP, _) => {
