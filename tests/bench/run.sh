@@ -54,7 +54,7 @@ read -r st0 tot0 < <(steal)
 echo "bench: booting the bench VM; results in $OUT" >&2
 # The guest does not inherit our environment: pass the BENCH_* settings on its command line.
 genv=$(env | grep -E '^BENCH_(SCENARIOS|SYSTEMS|ROUNDS|PKTS|FLOWS|MASKS|PPF|RULES|PROFILE|ISOLATE_FROM|S2_FLOWS)=' |
-	sed -E "s/^([A-Z_0-9]+)=(.*)$/\1='\2'/" | tr '\n' ' ')
+	sed -E "s/^([A-Z_0-9]+)=(.*)$/\1='\2'/" | tr '\n' ' ' || true)
 rc=0
 VFLOW_RWDIR=$OUT VFLOW_LOG=$OUT/console.log tests/vm/run.sh bench \
 	"env $genv $TOP/tests/bench/guest-bench.sh $OUT" 2> "$OUT/vm-stderr.log" > /dev/null || rc=$?
