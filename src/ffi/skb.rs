@@ -123,7 +123,12 @@ impl SkBuff {
         // SAFETY: we own the skb and give it away; `dev` is alive for the call (the caller holds
         // it through an RCU-protected port or a reference).
         let rc = unsafe { sys::vflow_skb_xmit(self.into_raw(), dev.as_raw()) };
-        kernel::error::to_result(rc)
+        // Tested here rather than with `to_result`, which is an out-of-line call on every packet.
+        if rc == 0 {
+            Ok(())
+        } else {
+            Err(Error::from_errno(rc))
+        }
     }
 
     /// Frees the frame, recording why.
