@@ -561,11 +561,10 @@ impl Port {
 impl RxHandler for Port {
     fn receive(port: ArcBorrow<'_, Self>, skb: SkBuff, rx: &RxCtx) -> RxResult {
         // Frames the host sends to itself are not ours to switch.
-        if skb.is_loopback() {
+        let Some(len) = skb.rx_len() else {
             return RxResult::Pass(skb);
-        }
+        };
         let sw = &*port.switch;
-        let len = skb.frame_len();
         // This CPU's counters, looked up once for the packet.
         let (pc, sc) = (port.stats.cpu(rx), sw.stats().cpu(rx));
         pc.rx(len);

@@ -93,6 +93,15 @@ bool vflow_skb_is_loopback(const struct sk_buff *skb)
 }
 
 /*
+ * vflow_skb_frame_len(), or U64_MAX for a loopback frame: the receive path's two questions in one
+ * call.
+ */
+u64 vflow_skb_rx_len(const struct sk_buff *skb)
+{
+	return vflow_skb_is_loopback(skb) ? U64_MAX : vflow_skb_frame_len(skb);
+}
+
+/*
  * The VID of the outer VLAN tag the receive path moved into skb metadata (it untags frames before
  * rx_handlers run), or -1 if there is none.
  */

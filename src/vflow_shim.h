@@ -28,6 +28,7 @@ int vflow_rx_handler_register(struct net_device *dev, rx_handler_func_t *handler
 struct sk_buff *vflow_skb_share_check(struct sk_buff *skb);
 unsigned int vflow_skb_frame_len(const struct sk_buff *skb);
 bool vflow_skb_is_loopback(const struct sk_buff *skb);
+u64 vflow_skb_rx_len(const struct sk_buff *skb);
 int vflow_skb_vlan_id(const struct sk_buff *skb);
 int vflow_skb_xmit(struct sk_buff *skb, struct net_device *dev);
 void vflow_skb_free(struct sk_buff *skb, enum skb_drop_reason reason);

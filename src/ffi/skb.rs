@@ -105,10 +105,11 @@ impl SkBuff {
         unsafe { sys::vflow_skb_frame_len(self.skb.as_ptr()) }
     }
 
-    /// True for frames the stack loops back to itself (never switched).
-    pub(crate) fn is_loopback(&self) -> bool {
+    /// The frame length ([`Self::frame_len`]), or `None` for a frame the stack loops back to
+    /// itself (never switched): one call into C for both.
+    pub(crate) fn rx_len(&self) -> Option<u32> {
         // SAFETY: valid skb.
-        unsafe { sys::vflow_skb_is_loopback(self.skb.as_ptr()) }
+        u32::try_from(unsafe { sys::vflow_skb_rx_len(self.skb.as_ptr()) }).ok()
     }
 
     /// A clone sharing the data (for flooding); `None` when out of memory.

@@ -47,7 +47,7 @@ extern "C" {
 
     pub(super) fn vflow_skb_share_check(skb: *mut sk_buff) -> *mut sk_buff;
     pub(super) fn vflow_skb_frame_len(skb: *const sk_buff) -> c_uint;
-    pub(super) fn vflow_skb_is_loopback(skb: *const sk_buff) -> bool;
+    pub(super) fn vflow_skb_rx_len(skb: *const sk_buff) -> u64;
     pub(super) fn vflow_skb_xmit(skb: *mut sk_buff, dev: *mut net_device) -> c_int;
     pub(super) fn vflow_skb_free(skb: *mut sk_buff, reason: skb_drop_reason);
     pub(super) fn vflow_skb_consume(skb: *mut sk_buff);
