@@ -27,10 +27,8 @@ NP=1000
 NR=1000
 HALF=$((NP / 2))
 
-for ((i = 0; i < NP; i++)); do
-	echo "link add s$i type dummy"
-	echo "link set s$i up"
-done >"$TMPD/mkdev"
+# (left down: a port needs no carrier, and one command per device halves the time)
+for ((i = 0; i < NP; i++)); do echo "link add s$i type dummy"; done >"$TMPD/mkdev"
 t0=$(date +%s)
 check "create $NP dummy devices" ip -n "$HV" -batch "$TMPD/mkdev"
 diag "took $(($(date +%s) - t0)) s"
