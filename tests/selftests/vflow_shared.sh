@@ -5,9 +5,9 @@
 # devices: cheap to create, fine for measuring memory) plus two VMs.
 #  - Memory (/proc/meminfo Slab + VmallocUsed + Percpu, read after draining the slab caches and
 #    the KASAN quarantine): bytes per rule, per attached port, and per port stack. A stack that
-#    holds the 1000-rule layer must cost less than 2 KiB per port and no more than 1 KiB above a
-#    stack holding a 1-rule layer: copying the rules per port (tens of KiB per port at least)
-#    fails both. The numbers are printed as "# " info lines.
+#    holds the 1000-rule layer must cost less than 2 KiB per port and no more than 2 KiB above a
+#    stack holding a 1-rule layer: copying the rules per port (a rule costs ~500 bytes, so
+#    hundreds of KiB per port) fails both. Measured noise is a few hundred bytes per port. The numbers are printed as "# " info lines.
 #  - refs of a rule is 1 (one index table), the layer counts its ports.
 #  - Changing the one shared rule (rule change) changes what traffic of two different ports
 #    (vm1 and vm2) sees, and what explain says for a dummy port.
@@ -110,8 +110,8 @@ if [ "$m0" -gt 0 ] && [ "$m4" -gt 0 ]; then
 	diag "rule $per_rule B, port $per_port B, stack big $stack_big B, stack small $stack_small B"
 	[ "$stack_big" -lt 2048 ]
 	log_test $? "a port stack holding the $NR-rule layer costs < 2 KiB ($stack_big bytes)"
-	[ $((stack_big - stack_small)) -lt 1024 ]
-	log_test $? "and < 1 KiB more than one holding a 1-rule layer ($stack_big vs $stack_small)"
+	[ $((stack_big - stack_small)) -lt 2048 ]
+	log_test $? "and < 2 KiB more than one holding a 1-rule layer ($stack_big vs $stack_small)"
 	[ "$per_rule" -lt 16384 ]
 	log_test $? "a rule costs < 16 KiB ($per_rule bytes)"
 else
