@@ -48,7 +48,7 @@ if [ "$flavour" = bench ]; then
 fi
 echo "vm: $flavour kernel $(basename "$KOUT"), accel $accel" >&2
 set +e
-timeout "${VM_TIMEOUT:-3000}" vng --run "$KOUT" --user root --cpus "$cpus" --memory "$mem" \
+timeout "${VM_TIMEOUT:-4200}" vng --run "$KOUT" --user root --cpus "$cpus" --memory "$mem" \
 	--append "kunit.enable=0 panic_on_warn=0" "${opts[@]}" --exec "$cmd" 2>&1 | tee "$log"
 rc=${PIPESTATUS[0]}
 set -e
