@@ -120,7 +120,8 @@ impl<'a> Iterator for Nested<'a> {
         // SAFETY: `rest` is part of a validated request that lives for `'a`; the header and
         // `len` bytes are inside it (checked above), and netlink attributes are 4-byte aligned
         // (every attribute length is padded to NLA_ALIGNTO).
-        let attr = Attr { nla: unsafe { &*nla } };
+        let nla = unsafe { &*nla };
+        let attr = Attr { nla };
         let step = (len + 3) & !3;
         self.rest = self.rest.get(step..).unwrap_or(&[]);
         Some(attr)

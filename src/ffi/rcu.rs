@@ -93,10 +93,12 @@ impl<T> Retired<T> {
         rcu::synchronize_rcu();
         for r in list {
             let r = core::mem::ManuallyDrop::new(r);
-            // SAFETY: `r` was unreachable for new readers before the grace period above began
+            let ptr = r.ptr;
+            // SAFETY: `ptr` was unreachable for new readers before the grace period above began
             // (invariant), so every reader that could see it has finished; `ManuallyDrop` keeps
             // its own `Drop` from freeing it again.
-            drop(unsafe { KBox::from_raw(r.ptr) });
+            let b = unsafe { KBox::from_raw(ptr) };
+            drop(b);
         }
     }
 }
