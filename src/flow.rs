@@ -390,38 +390,55 @@ impl FlowTable {
         self.hash.n_buckets(rcu)
     }
 
+    /// The first possibly non-empty bucket at or after `from`, for walks that skip empty
+    /// buckets (a hint: see [`RcuHash::next_occupied`]).
+    pub(crate) fn next_occupied(&self, rcu: &impl RcuReader, from: usize) -> Option<usize> {
+        self.hash.next_occupied(rcu, from)
+    }
+
     /// The flows of bucket `i`.
     pub(crate) fn bucket<'a>(&'a self, rcu: &'a impl RcuReader, i: usize) -> impl Iterator<Item = &'a Flow> {
         self.hash.bucket(rcu, i)
     }
 
-    /// Removes every flow for which `gone` holds (process context). Buckets are checked under
-    /// RCU first, so only those holding a victim take the writer lock. Returns how many went.
+    /// Removes every flow for which `gone` holds (process context). Only occupied buckets are
+    /// visited (the table's bitmap), in windows of 1024 buckets checked under RCU first, so only
+    /// those holding a victim take the writer lock. Returns how many went.
     pub(crate) fn flush(&self, gone: impl Fn(&Flow) -> bool) -> usize {
         if self.count() == 0 {
             return 0;
         }
-        let n = {
-            let g = kernel::sync::rcu::read_lock();
-            self.hash.n_buckets(&g)
-        };
+        const WINDOW: usize = 1024;
         let mut total = 0;
-        let mut i = 0;
-        while i < n {
-            let end = (i + 1024).min(n);
-            let mut hit = [0u64; 16];
-            {
+        let mut from = 0;
+        loop {
+            // A window starts at the next occupied bucket; `hit` marks its buckets with victims.
+            let mut hit = [0u64; WINDOW / 64];
+            let start = {
                 let g = kernel::sync::rcu::read_lock();
-                for b in i..end {
+                let Some(start) = self.hash.next_occupied(&g, from) else {
+                    break;
+                };
+                let end = start.saturating_add(WINDOW);
+                let mut b = start;
+                loop {
                     if self.hash.bucket(&g, b).any(&gone) {
-                        if let Some(w) = hit.get_mut((b - i) / 64) {
-                            *w |= 1 << ((b - i) % 64);
+                        if let Some(w) = hit.get_mut((b - start) / 64) {
+                            *w |= 1 << ((b - start) % 64);
                         }
                     }
+                    match self.hash.next_occupied(&g, b + 1) {
+                        Some(next) if next < end => b = next,
+                        _ => break,
+                    }
                 }
-            }
-            for b in i..end {
-                if hit.get((b - i) / 64).is_some_and(|w| w & (1 << ((b - i) % 64)) != 0) {
+                start
+            };
+            for (wi, word) in hit.iter().enumerate() {
+                let mut bits = *word;
+                while bits != 0 {
+                    let b = start + wi * 64 + bits.trailing_zeros() as usize;
+                    bits &= bits - 1;
                     let mut w = self.hash.write();
                     total += w.remove_where(b, |f| {
                         let out = gone(f);
@@ -432,7 +449,7 @@ impl FlowTable {
                     });
                 }
             }
-            i = end;
+            from = start.saturating_add(WINDOW);
             work::cond_resched();
         }
         total
@@ -446,37 +463,48 @@ impl FlowTable {
 
     /// Expires idle flows. Both directions of a connection go together, after the timeout of its
     /// protocol and TCP state since either direction last carried a packet.
+    ///
+    /// Only occupied buckets are visited (the table's bitmap), so a sweep costs in proportion to
+    /// the occupied buckets plus one load per 64 buckets, not to the table size. A flow inserted
+    /// while the sweep passes its bucket may be missed: it is new, so not idle, and the next sweep
+    /// sees it.
     pub(crate) fn sweep(&self, t: &Timeouts) {
         if self.count() == 0 {
             return;
         }
         let hz = work::hz();
-        let n = {
-            let g = kernel::sync::rcu::read_lock();
-            self.hash.n_buckets(&g)
-        };
         // Victims found under RCU, removed under the writer lock after it.
         let mut victims: KVec<(u16, FlowKey)> = match KVec::with_capacity(256, GFP_KERNEL) {
             Ok(v) => v,
             Err(_) => return,
         };
-        let mut i = 0;
-        while i < n {
+        // Next bucket to look at; `None` once the walk is past the last occupied one.
+        let mut from = Some(0);
+        while let Some(start) = from {
             let now = work::jiffies();
             {
                 let g = kernel::sync::rcu::read_lock();
-                while i < n && victims.len() + 2 <= victims.capacity() {
+                // At most 256 occupied buckets per read-side section.
+                let mut visited = 0;
+                let mut next = self.hash.next_occupied(&g, start);
+                while let Some(i) = next {
+                    if victims.len() + 2 > victims.capacity() {
+                        break;
+                    }
                     for f in self.hash.bucket(&g, i) {
                         self.judge(&g, f, t, now, hz, &mut victims);
                         if victims.len() + 2 > victims.capacity() {
                             break;
                         }
                     }
-                    i += 1;
-                    if i % 256 == 0 {
+                    visited += 1;
+                    next = Some(i + 1);
+                    if visited == 256 {
                         break;
                     }
+                    next = self.hash.next_occupied(&g, i + 1);
                 }
+                from = next;
             }
             for (port, key) in victims.drain_all() {
                 self.remove(port, &key);
@@ -521,12 +549,18 @@ impl FlowTable {
     /// count for IPv4): how explain finds where an address lives. Scans the whole table.
     pub(crate) fn find_by_src_ip(&self, rcu: &impl RcuReader, ipv4: bool, ip: &[u8; 16]) -> Option<([u8; 6], u16)> {
         let ethertypes: &[u16] = if ipv4 { &[0x0800, 0x0806] } else { &[0x86dd] };
-        (0..self.hash.n_buckets(rcu)).find_map(|i| {
-            self.hash
+        let mut next = self.hash.next_occupied(rcu, 0);
+        while let Some(i) = next {
+            let found = self
+                .hash
                 .bucket(rcu, i)
-                .find(|f| f.key.src_ip == *ip && ethertypes.contains(&f.key.ethertype))
-                .map(|f| (f.key.src_mac, f.in_port))
-        })
+                .find(|f| f.key.src_ip == *ip && ethertypes.contains(&f.key.ethertype));
+            if let Some(f) = found {
+                return Some((f.key.src_mac, f.in_port));
+            }
+            next = self.hash.next_occupied(rcu, i + 1);
+        }
+        None
     }
 
     /// The other direction of `f`'s connection, if installed.

@@ -222,7 +222,8 @@ pub(crate) fn flow_dump(dump: &mut Dump) -> Result {
                 break 'outer;
             }
         }
-        bucket += 1;
+        // Empty buckets are skipped (the table's occupancy bitmap); the cursor stays a bucket index.
+        bucket = flows.next_occupied(&g, bucket + 1).unwrap_or(n);
         skip = 0;
     }
     drop(g);

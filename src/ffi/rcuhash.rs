@@ -8,9 +8,12 @@
 //! is freed by `call_rcu` after a grace period, so its `Drop` runs in softirq context and must not
 //! sleep. The bucket array has a fixed size; [`RcuHash::rebuild_empty`] swaps in a new (empty)
 //! array of another size.
+//!
+//! Each bucket array carries an occupancy bitmap (one bit per bucket) so that whole-table walks
+//! (the flow GC, flushes, dumps) visit only non-empty buckets: see [`RcuHash::next_occupied`].
 
 use core::ptr;
-use core::sync::atomic::{AtomicPtr, Ordering};
+use core::sync::atomic::{AtomicPtr, AtomicU64, Ordering};
 
 use kernel::{
     alloc::{AllocError, Flags, KVVec},
@@ -63,8 +66,21 @@ impl<T> NodeBox<T> {
     }
 }
 
+/// Bits per word of the occupancy bitmap.
+const WORD_BITS: usize = u64::BITS as usize;
+
+/// A bucket array and its occupancy bitmap.
+///
+/// Bit `i` of `occupied` is set when bucket `i` is non-empty. Writers keep it exact under the
+/// table's lock (set on insert, cleared when a removal leaves the bucket empty); readers see it
+/// without the lock and tolerate a stale bit: a false "occupied" costs one check of an empty
+/// bucket, and a false "empty" can only be an insert racing the reader (a sweep or dump), whose
+/// flow the next sweep sees (the sweep is periodic; dumps may miss concurrent inserts anyway).
 struct Buckets<T> {
     heads: KVVec<AtomicPtr<Node<T>>>,
+    /// One bit per bucket (`heads.len()` bits rounded up to whole words); allocated zeroed with
+    /// `heads` and freed with it.
+    occupied: KVVec<AtomicU64>,
     mask: usize,
 }
 
@@ -76,7 +92,52 @@ impl<T> Buckets<T> {
         for _ in 0..n {
             heads.push(AtomicPtr::new(ptr::null_mut()), GFP_KERNEL)?;
         }
-        Ok(KBox::new(Buckets { heads, mask: n - 1 }, GFP_KERNEL)?)
+        // Every bucket starts empty, so does the bitmap (256 KiB at 2 Mi buckets: kvmalloc'd too).
+        let words = n.div_ceil(WORD_BITS);
+        let mut occupied = KVVec::with_capacity(words, GFP_KERNEL)?;
+        for _ in 0..words {
+            occupied.push(AtomicU64::new(0), GFP_KERNEL)?;
+        }
+        Ok(KBox::new(
+            Buckets {
+                heads,
+                occupied,
+                mask: n - 1,
+            },
+            GFP_KERNEL,
+        )?)
+    }
+
+    /// Marks bucket `i` occupied or empty. Writers only (under the table's lock): a plain load
+    /// and store is enough as no other writer runs; readers may see the old bit (see the type).
+    #[inline]
+    fn mark(&self, i: usize, occupied: bool) {
+        if let Some(w) = self.occupied.get(i / WORD_BITS) {
+            let bit = 1u64 << (i % WORD_BITS);
+            let old = w.load(Ordering::Relaxed);
+            let new = if occupied { old | bit } else { old & !bit };
+            if new != old {
+                w.store(new, Ordering::Relaxed);
+            }
+        }
+    }
+
+    /// The first bucket at or after `from` whose bit is set, scanning 64 buckets per word.
+    fn next_occupied(&self, from: usize) -> Option<usize> {
+        let n = self.heads.len();
+        if from >= n {
+            return None;
+        }
+        let mut w = from / WORD_BITS;
+        let mut bits = self.occupied.get(w)?.load(Ordering::Relaxed) & (!0u64 << (from % WORD_BITS));
+        loop {
+            if bits != 0 {
+                let i = w * WORD_BITS + bits.trailing_zeros() as usize;
+                return (i < n).then_some(i);
+            }
+            w += 1;
+            bits = self.occupied.get(w)?.load(Ordering::Relaxed);
+        }
     }
 
     #[inline]
@@ -175,6 +236,14 @@ impl<T: Send + Sync> RcuHash<T> {
         None
     }
 
+    /// The first possibly non-empty bucket at or after `from` (none past the last one), for
+    /// walks that skip empty buckets: costs one load per 64 buckets skipped. The answer may be
+    /// stale (see [`Buckets`]): a bucket filled after the scan may be passed over, and one
+    /// emptied after it may be returned, so callers treat it as a hint and read the bucket.
+    pub(crate) fn next_occupied(&self, rcu: &impl RcuReader, from: usize) -> Option<usize> {
+        self.current(rcu).next_occupied(from)
+    }
+
     /// The values in bucket `i` (none if `i` is past the end), for dumps and sweeps.
     pub(crate) fn bucket<'a>(&'a self, rcu: &'a impl RcuReader, i: usize) -> Chain<'a, T> {
         let p = match self.current(rcu).heads.get(i) {
@@ -265,9 +334,11 @@ impl<T> Writer<'_, T> {
 
     /// Publishes `node` (the caller has checked for duplicates with `find`).
     pub(crate) fn insert(&mut self, node: NodeBox<T>) {
-        let Some(head) = self.b.head(node.0.hash) else {
+        let i = node.0.hash as usize & self.b.mask;
+        let Some(head) = self.b.heads.get(i) else {
             return;
         };
+        self.b.mark(i, true);
         let p = KBox::into_raw(node.0);
         // SAFETY: `p` is ours until published below.
         unsafe { (*p).next.store(head.load(Ordering::Relaxed), Ordering::Relaxed) };
@@ -278,7 +349,8 @@ impl<T> Writer<'_, T> {
     /// Unlinks the first value with `hash` for which `eq` holds; it is freed after a grace
     /// period. Returns whether one was found.
     pub(crate) fn remove(&mut self, hash: u32, eq: impl Fn(&T) -> bool) -> bool {
-        let Some(head) = self.b.head(hash) else {
+        let i = hash as usize & self.b.mask;
+        let Some(head) = self.b.heads.get(i) else {
             return false;
         };
         let mut link = head;
@@ -291,6 +363,9 @@ impl<T> Writer<'_, T> {
             let node = unsafe { &*p };
             if node.hash == hash && eq(&node.value) {
                 Self::unlink(link, p);
+                if head.load(Ordering::Relaxed).is_null() {
+                    self.b.mark(i, false);
+                }
                 return true;
             }
             link = &node.next;
@@ -307,6 +382,9 @@ impl<T> Writer<'_, T> {
         loop {
             let p = link.load(Ordering::Relaxed);
             if p.is_null() {
+                if head.load(Ordering::Relaxed).is_null() {
+                    self.b.mark(i, false);
+                }
                 return n;
             }
             // SAFETY: live while we hold the writer lock (see `find`).
