@@ -17,7 +17,9 @@
 #   BENCH_RULES      rules per layer for S4 (default "100 1000 10000 100000"; vflow only)
 #   BENCH_ISOLATE_FROM  flow count from which systems are set up and measured one at a time
 #                    (default 65536; below it all are set up at once and interleaved per round)
-#   BENCH_PROFILE    systems to profile after the scenarios (function_graph of 3 packets each)
+#   BENCH_PROFILE    systems to profile after the scenarios (guest instructions per function per
+#                    packet, counted by the icprof QEMU plugin that run.sh loads; TCG only)
+#   BENCH_PROFILE_NEW  1: profile new flows (every packet a new 5-tuple) instead of one flow
 set -u
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
 OUT=$1
@@ -281,7 +283,9 @@ pktgen() {
 		done
 		read -r tx0 < /sys/class/net/dummy1/statistics/tx_packets
 		t0=$(date +%s%N)
+		'"${PG_MARK:+sync}"'
 		echo start > $pg/pgctrl
+		'"${PG_MARK:+sync}"'
 		read -r tx1 < /sys/class/net/dummy1/statistics/tx_packets
 		r=$(grep -A1 "^Result:" $pg/dummy0)
 		usec=$(echo "$r" | sed -n "s/^Result: OK: \([0-9]*\)(.*/\1/p")
@@ -414,25 +418,30 @@ for sc in $SCENARIOS; do
 	*) note "scenario $sc: not implemented" ;;
 	esac
 done
-# Profiles: the function_graph trace of a few packets per system (durations in guest ns =
-# instructions, tracing overhead included; Rust functions are not traced, only their C callees).
-for s in ${BENCH_PROFILE:-}; do
-	[ -n "$(only "$s")" ] || continue
-	T=/sys/kernel/tracing
-	[ -d $T/options ] || mount -t tracefs none $T
-	setup P "$s" 1 || continue
-	pktgen "$s" 100 1 > /dev/null
-	echo 0 > $T/tracing_on; echo > $T/trace
-	echo __netif_receive_skb_core > $T/set_graph_function
-	echo function_graph > $T/current_tracer
-	echo 1 > $T/tracing_on
-	pktgen "$s" 3 1 > /dev/null
-	echo 0 > $T/tracing_on
-	cp $T/trace "$OUT/profile-$s.txt"
-	echo nop > $T/current_tracer; echo > $T/set_graph_function
-	teardown "$s"
-	log "profile of $s: $OUT/profile-$s.txt"
-done
+# Profiles (BENCH_PROFILE, run.sh loads the icprof TCG plugin): each `sync` runs the sync syscall, the
+# plugin's mark, which writes the guest instructions counted per block since the previous mark. The
+# pktgen run of each profiled system sits between two marks; icprof.py folds the counts into
+# instructions per packet per function with the guest's kallsyms.
+if [ -n "${BENCH_PROFILE:-}" ]; then
+	sync    # the mark: counts so far are set aside (dump 0)
+	: > "$OUT/icprof-index"
+	for s in $BENCH_PROFILE; do
+		[ -n "$(only "$s")" ] || continue
+		setup P "$s" 1 || continue
+		cat /proc/kallsyms > "$OUT/kallsyms-$s"     # with the system's modules loaded
+		pktgen "$s" 1000 1 > /dev/null
+		# marks just before and after pktgen's run: dump 2i+1 (set-up, warm-up), dump 2i+2 (the run);
+		# BENCH_PROFILE_NEW=1: every packet a new flow (S3) instead of one established flow (S0)
+		if [ "${BENCH_PROFILE_NEW:-0}" = 1 ]; then
+			PG_MARK=1 pktgen "$s" "$PKTS" "$PKTS" 10.200.0.0 > /dev/null
+		else
+			PG_MARK=1 pktgen "$s" "$PKTS" 1 > /dev/null
+		fi
+		echo "$s $PKTS" >> "$OUT/icprof-index"
+		teardown "$s"
+		log "profile of $s: $PKTS packets between two marks"
+	done
+fi
 log "done in $(( ($(now_ns) - T0) / 1000000 )) ms guest time"
 dmesg > "$OUT/dmesg.txt"
 echo "bench-guest: ok"

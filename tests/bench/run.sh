@@ -51,12 +51,20 @@ read -r st0 tot0 < <(steal)
 	echo "vms_running_before=$(pgrep -c qemu-system || true)"
 } > "$OUT/host-conditions.txt"
 
+plugin=
+if [ -n "${BENCH_PROFILE:-}" ]; then
+	# Profiles count guest instructions per block with a TCG plugin; the sync syscall is its mark.
+	gcc -O2 -Wall -Wextra -shared -fPIC -o "$B/icprof.so" tools/icprof/icprof.c
+	mark=$(awk '$3 == "__x64_sys_sync" {print $1}' "$KB/System.map")
+	plugin="$B/icprof.so,mark=0x$mark,out=$OUT/icprof"
+fi
+
 echo "bench: booting the bench VM; results in $OUT" >&2
 # The guest does not inherit our environment: pass the BENCH_* settings on its command line.
-genv=$(env | grep -E '^BENCH_(SCENARIOS|SYSTEMS|ROUNDS|PKTS|FLOWS|MASKS|PPF|RULES|PROFILE|ISOLATE_FROM|S2_FLOWS)=' |
+genv=$(env | grep -E '^BENCH_(SCENARIOS|SYSTEMS|ROUNDS|PKTS|FLOWS|MASKS|PPF|RULES|PROFILE|PROFILE_NEW|ISOLATE_FROM|S2_FLOWS)=' |
 	sed -E "s/^([A-Z_0-9]+)=(.*)$/\1='\2'/" | tr '\n' ' ' || true)
 rc=0
-VFLOW_RWDIR=$OUT VFLOW_LOG=$OUT/console.log tests/vm/run.sh bench \
+VFLOW_QEMU_PLUGIN=$plugin VFLOW_RWDIR=$OUT VFLOW_LOG=$OUT/console.log tests/vm/run.sh bench \
 	"env $genv $TOP/tests/bench/guest-bench.sh $OUT" 2> "$OUT/vm-stderr.log" > /dev/null || rc=$?
 cat "$OUT/vm-stderr.log" >&2
 
@@ -76,9 +84,10 @@ mode=$accel
 
 if [ "$rc" != 0 ] || ! grep -q "bench-guest: ok" "$OUT/console.log"; then
 	echo "bench: the guest run failed (rc $rc); see $OUT/console.log and $OUT/guest.log" >&2
-	[ -s "$OUT/raw.csv" ] || exit 1
+	[ -s "$OUT/raw.csv" ] || [ -s "$OUT/icprof-index" ] || exit 1
 fi
-/usr/bin/python3 tests/bench/report.py "$OUT"
+[ ! -s "$OUT/raw.csv" ] || /usr/bin/python3 tests/bench/report.py "$OUT"
+[ -z "${BENCH_PROFILE:-}" ] || /usr/bin/python3 tests/bench/icprof.py "$OUT" >&2
 ln -sfn "$OUT" "$B/results/latest"
 if [ "${BENCH_SNAPSHOT:-0}" = 1 ]; then
 	D=$TOP/Documentation/bench

@@ -42,7 +42,8 @@ if [ "$flavour" = bench ]; then
 	# VFLOW_BENCH_CPU replaces -cpu max, e.g. max,-fsrm,-fsrs,-erms (no byte-wise REP string ops).
 	cpus=1 mem=${VFLOW_BENCH_MEM:-4G}
 	if [ "$accel" = tcg ]; then
-		opts+=(--qemu-opts "-icount shift=0,sleep=off${VFLOW_BENCH_CPU:+ -cpu $VFLOW_BENCH_CPU}")
+		# VFLOW_QEMU_PLUGIN: a TCG plugin with its arguments (make bench's icprof profiles).
+		opts+=(--qemu-opts "-icount shift=0,sleep=off${VFLOW_BENCH_CPU:+ -cpu $VFLOW_BENCH_CPU}${VFLOW_QEMU_PLUGIN:+ -plugin $VFLOW_QEMU_PLUGIN}")
 	fi
 	echo "vm: bench mode $accel${VFLOW_BENCH_CPU:+ cpu $VFLOW_BENCH_CPU}$([ "$accel" = tcg ] && echo ' icount shift=0,sleep=off')" >&2
 fi
