@@ -21,8 +21,9 @@ use kernel::{alloc::AllocError, prelude::*, sync::Arc};
 
 use crate::ffi::{
     rcu::RcuReader,
-    rcuhash::{NodeBox, RcuHash},
+    rcuhash::{Node, NodeBox, RcuHash},
     rx::RxCtx,
+    slab::Slab,
     work,
 };
 use crate::logic::conn::{self, Timeouts};
@@ -169,6 +170,10 @@ impl Flow {
     }
 }
 
+/// The slab cache of flow-table entries (`vflow_flow` in /proc/slabinfo), created at module load
+/// and destroyed at unload after the last RCU-deferred free.
+pub(crate) static FLOW_SLAB: Slab<Node<Flow>> = Slab::new();
+
 /// Flow-table settings of a switch.
 #[derive(Clone, Copy)]
 pub(crate) struct FlowConfig {
@@ -228,6 +233,9 @@ pub(crate) struct NewFlow {
     pub(crate) outcome: Outcome,
     pub(crate) flags: u16,
     pub(crate) len: u32,
+    /// The table's hash of (`key`, `in_port`) when the caller has it already (the packet path
+    /// hashed the forward key for its lookup); computed by `install` otherwise.
+    pub(crate) hash: Option<u32>,
 }
 
 impl FlowTable {
@@ -272,28 +280,23 @@ impl FlowTable {
         self.hash.lookup(rcu, hash, |f| f.matches(in_port, key))
     }
 
-    fn make(&self, n: NewFlow, owner: u16, gen: u32, now: u64) -> Result<NodeBox<Flow>, AllocError> {
-        let h = self.hash(&n.key, n.in_port);
-        NodeBox::new(
-            h,
-            Flow {
-                key: n.key,
-                in_port: n.in_port,
-                peer: n.peer,
-                owner,
-                reply: n.reply,
-                action: n.outcome.action,
-                prov: n.outcome.prov,
-                counted: n.outcome.counted,
-                created: now,
-                gen: AtomicU32::new(gen),
-                last_used: AtomicU64::new(now),
-                packets: AtomicU64::new(u64::from(n.len != 0)),
-                bytes: AtomicU64::new(u64::from(n.len)),
-                tcp_flags: AtomicU16::new(n.flags),
-            },
-            GFP_ATOMIC,
-        )
+    fn make(&self, n: NewFlow, h: u32, owner: u16, gen: u32, now: u64) -> Result<NodeBox<Flow>, AllocError> {
+        NodeBox::new_with(&FLOW_SLAB, h, || Flow {
+            key: n.key,
+            in_port: n.in_port,
+            peer: n.peer,
+            owner,
+            reply: n.reply,
+            action: n.outcome.action,
+            prov: n.outcome.prov,
+            counted: n.outcome.counted,
+            created: now,
+            gen: AtomicU32::new(gen),
+            last_used: AtomicU64::new(now),
+            packets: AtomicU64::new(u64::from(n.len != 0)),
+            bytes: AtomicU64::new(u64::from(n.len)),
+            tcp_flags: AtomicU16::new(n.flags),
+        })
     }
 
     fn charge(&self, owner: u16, n: u32) {
@@ -331,21 +334,26 @@ impl FlowTable {
             return Installed::Limit;
         }
         let now = work::jiffies();
-        let Ok(a) = self.make(fwd, owner, gen, now) else {
+        // Each key is hashed once: the packet path already hashed the forward one.
+        let ha = fwd.hash.unwrap_or_else(|| self.hash(&fwd.key, fwd.in_port));
+        let Ok(a) = self.make(fwd, ha, owner, gen, now) else {
             return Installed::NoMem;
         };
         let b = match rev {
-            Some(r) => match self.make(r, owner, gen, now) {
-                Ok(b) => Some(b),
-                Err(_) => return Installed::NoMem,
-            },
+            Some(r) => {
+                let hb = r.hash.unwrap_or_else(|| self.hash(&r.key, r.in_port));
+                match self.make(r, hb, owner, gen, now) {
+                    Ok(b) => Some((b, hb)),
+                    Err(_) => return Installed::NoMem,
+                }
+            }
             None => None,
         };
         let mut w = self.hash.write();
-        let nodes = Iterator::chain(core::iter::once((a, replace)), b.map(|b| (b, false)));
-        for (node, replace) in nodes {
+        let nodes = Iterator::chain(core::iter::once((a, ha, replace)), b.map(|(b, hb)| (b, hb, false)));
+        for (node, h, replace) in nodes {
             let v = node.value();
-            let (h, port, key) = (self.hash(&v.key, v.in_port), v.in_port, v.key);
+            let (port, key) = (v.in_port, v.key);
             if let Some(old) = w.find(h, |f| f.matches(port, &key)) {
                 // A reverse flow takes the place of a cached deny: the connection it belongs to
                 // was just allowed, which is what decides its replies.

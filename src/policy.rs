@@ -395,6 +395,14 @@ pub(crate) fn walk<'a>(
     pkt: &Packet<'_>,
     mut on_step: impl FnMut(&Layer, Option<&Rule>, Verdict),
 ) -> Decision<'a> {
+    // No layers: nothing to snapshot or walk (ports without policy pay nothing for it).
+    if stack.layers.is_empty() {
+        return Decision {
+            verdict: Verdict::Allow,
+            layer: None,
+            rule: None,
+        };
+    }
     const NONE: Option<&Compiled> = None;
     let mut snap = [NONE; VFLOW_MAX_LAYERS as usize];
     // Stacks hold at most VFLOW_MAX_LAYERS layers (`Locked::stack`).

@@ -13,7 +13,7 @@ use crate::ffi::{
     netdev::{NetDev, NetDevRef},
     rcu::{RcuBox, RcuReader},
     rx::{RxCtx, RxHandler, RxResult},
-    skb::{DropReason, SkBuff},
+    skb::{DropReason, Rx, SkBuff},
     work,
 };
 use crate::flow::{Action, Flow, Installed, NewFlow, Outcome, Provenance, NO_PORT};
@@ -137,6 +137,7 @@ impl Port {
         who.drop_frame(skb, DropReason::PolicyDeny, rx);
     }
 
+    #[cold]
     fn drop_frame(&self, skb: SkBuff, reason: DropReason, rx: &RxCtx) {
         let len = skb.frame_len();
         self.stats.cpu(rx).drop(len);
@@ -145,6 +146,15 @@ impl Port {
     }
 }
 
+
+/// A packet that missed the flow table, as the slow path needs it.
+struct MissPkt<'a> {
+    key: &'a FlowKey,
+    /// The flow table's hash of `key` on its ingress port (computed for the lookup).
+    hash: u32,
+    /// Frame length, Ethernet header included.
+    len: u32,
+}
 
 /// How many bytes of a frame the parser may look at: Ethernet, two VLAN tags, IPv6 with a few
 /// extension headers, TCP with options.
@@ -373,6 +383,8 @@ impl Port {
 
     /// Re-decides a flow whose policy generation is old: the same decision just takes the new
     /// generation; a different one replaces the flow. Returns the action to apply.
+    #[cold]
+    #[inline(never)]
     fn revalidate(&self, f: &Flow, table: &PortTable, gen: u32, rx: &RxCtx) -> (Action, u16) {
         let sw = &*self.switch;
         self.stats.cpu(rx).revalidate();
@@ -425,10 +437,42 @@ impl Port {
             outcome: fresh,
             flags: f.tcp_flags(),
             len: 0,
+            hash: None,
         };
         let cfg = sw.config(rx);
         let _ = sw.flows().install(nf, None, f.owner(), (cfg.max_flows, u32::MAX), gen, true);
         action
+    }
+
+    /// A packet that missed the flow table: learn, decide at L2, then the rules (unicast, cached)
+    /// or flood (not cached).
+    #[inline(never)]
+    fn slow_path(&self, skb: SkBuff, pkt: MissPkt<'_>, table: &PortTable, gen: u32, rx: &RxCtx) -> RxResult {
+        let (port, sw, key) = (self, &*self.switch, pkt.key);
+        let ingress = Ingress {
+            id: port.id,
+            kind: port.kind,
+            mac: port.mac,
+        };
+        if l2::learns(&ingress) && l2::is_valid_source(&key.src_mac) && table.static_port(&key.src_mac).is_none() {
+            if sw.fdb().learn(&key.src_mac, port.id) {
+                // A MAC appeared or moved: flows towards it are re-decided.
+                sw.policy().bump_generation();
+            }
+        }
+        let decision = l2_decide(port, table, sw, &key.dst_mac, &key.src_mac);
+        match decision {
+            Decision::Forward(_) | Decision::PassToHost => port.miss(skb, pkt, decision, table, gen, rx),
+            Decision::Flood { vm_only, to_host } => port.flood(skb, key, vm_only, to_host, table, rx),
+            Decision::Drop(cause) => {
+                let reason = match cause {
+                    DropCause::InvalidSource | DropCause::Spoofed => DropReason::MacInvalidSource,
+                    DropCause::Hairpin => DropReason::NoTxTarget,
+                };
+                port.drop_frame(skb, reason, rx);
+                RxResult::Consumed
+            }
+        }
     }
 
     /// The slow path for a unicast frame to port `dst_id`, or one for the host: decide, install
@@ -437,15 +481,15 @@ impl Port {
     fn miss(
         &self,
         skb: SkBuff,
-        key: &FlowKey,
-        tkey: &FlowKey,
+        pkt: MissPkt<'_>,
         decision: Decision,
         table: &PortTable,
         gen: u32,
         rx: &RxCtx,
     ) -> RxResult {
         let sw = &*self.switch;
-        let len = skb.frame_len();
+        let MissPkt { key, hash, len } = pkt;
+        let tkey = &conn::table_key(key);
         let (outcome, dst) = match decision {
             Decision::Forward(id) => {
                 let Some(dst) = table.port(id) else {
@@ -483,6 +527,7 @@ impl Port {
                 },
                 flags: 0,
                 len: 0,
+                hash: None,
             }),
             _ => None,
         };
@@ -495,6 +540,7 @@ impl Port {
             outcome,
             flags: key.tcp_flags,
             len,
+            hash: Some(hash),
         };
         let cfg = sw.config(rx);
         let limits = (cfg.max_flows, self.flow_limit(cfg.port_max_flows));
@@ -560,30 +606,36 @@ impl Port {
 
 impl RxHandler for Port {
     fn receive(port: ArcBorrow<'_, Self>, skb: SkBuff, rx: &RxCtx) -> RxResult {
-        // Frames the host sends to itself are not ours to switch.
-        let Some(len) = skb.rx_len() else {
-            return RxResult::Pass(skb);
-        };
         let sw = &*port.switch;
-        // This CPU's counters, looked up once for the packet.
-        let (pc, sc) = (port.stats.cpu(rx), sw.stats().cpu(rx));
-        pc.rx(len);
-        sc.rx(len);
-        // Packet generators and taps share skbs; we change skb->dev and push the header back.
-        let Some(mut skb) = skb.unshare() else {
-            pc.drop(len);
-            sc.drop(len);
-            return RxResult::Consumed;
-        };
-        // Parsed in place: no copy of the 60-byte key.
-        let mut key = FlowKey::default();
-        let (parsed, vlan) = match skb.headers(PARSE_BYTES) {
-            Some((frame, vlan)) => (flowkey::parse_into(frame, &mut key), vlan),
-            None => {
+        // Frames the host sends to itself are not ours to switch. Shared skbs (packet generators,
+        // taps) are copied: we change skb->dev and push the header back.
+        let (skb, rxf) = match skb.rx_prepare(PARSE_BYTES) {
+            Rx::Ready(skb, rxf) => (skb, rxf),
+            Rx::Loopback(skb) => return RxResult::Pass(skb),
+            Rx::Gone(len) => {
+                let (pc, sc) = (port.stats.cpu(rx), sw.stats().cpu(rx));
+                pc.rx(len);
+                sc.rx(len);
+                pc.drop(len);
+                sc.drop(len);
+                return RxResult::Consumed;
+            }
+            Rx::NoMem(skb, len) => {
+                port.stats.cpu(rx).rx(len);
+                sw.stats().cpu(rx).rx(len);
                 port.drop_frame(skb, DropReason::NoMem, rx);
                 return RxResult::Consumed;
             }
         };
+        let len = rxf.len;
+        // This CPU's counters, looked up once for the packet.
+        let (pc, sc) = (port.stats.cpu(rx), sw.stats().cpu(rx));
+        pc.rx(len);
+        sc.rx(len);
+        // Parsed in place: no copy of the 60-byte key.
+        let mut key = FlowKey::default();
+        let parsed = flowkey::parse_into(rxf.bytes(&skb), &mut key);
+        let vlan = rxf.vlan;
         if let Err(e) = parsed {
             pc.parse_error();
             sc.parse_error();
@@ -613,35 +665,10 @@ impl RxHandler for Port {
             return port.apply(action, denier, skb, len, sc, table, rx);
         }
 
-        // Slow path.
+        // Slow path, out of line: the fast path above keeps its registers and a small frame.
         pc.flow_miss();
         sc.flow_miss();
-        let ingress = Ingress {
-            id: port.id,
-            kind: port.kind,
-            mac: port.mac,
-        };
-        if l2::learns(&ingress) && l2::is_valid_source(&key.src_mac) && table.static_port(&key.src_mac).is_none() {
-            if sw.fdb().learn(&key.src_mac, port.id) {
-                // A MAC appeared or moved: flows towards it are re-decided.
-                sw.policy().bump_generation();
-            }
-        }
-        let decision = l2_decide(&port, table, sw, &key.dst_mac, &key.src_mac);
-        match decision {
-            Decision::Forward(_) | Decision::PassToHost => {
-                let tkey = conn::table_key(&key);
-                port.miss(skb, &key, &tkey, decision, table, gen, rx)
-            }
-            Decision::Flood { vm_only, to_host } => port.flood(skb, &key, vm_only, to_host, table, rx),
-            Decision::Drop(cause) => {
-                let reason = match cause {
-                    DropCause::InvalidSource | DropCause::Spoofed => DropReason::MacInvalidSource,
-                    DropCause::Hairpin => DropReason::NoTxTarget,
-                };
-                port.drop_frame(skb, reason, rx);
-                RxResult::Consumed
-            }
-        }
+        let pkt = MissPkt { key: &key, hash, len };
+        port.slow_path(skb, pkt, table, gen, rx)
     }
 }

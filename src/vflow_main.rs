@@ -33,37 +33,45 @@ module! {
 }
 
 /// The loaded module. Fields drop in order: no new requests, then every namespace's switches
-/// (detaching all ports), then the device notifier.
+/// (detaching all ports), then the device notifier, then the flow entries' slab cache.
 struct Vflow {
     _genl: ffi::genl::Family,
     _pernet: ffi::pernet::Pernet,
     _notifier: ffi::notifier::Notifier,
-    _rcu_barrier: RcuBarrier,
+    _flow_slab: FlowSlab,
 }
 
-/// Dropped last: waits for the flow table's pending `call_rcu` frees, which run module code.
-struct RcuBarrier;
+/// Dropped last: waits for the flow table's pending `call_rcu` frees (they run module code and
+/// free into the slab), then destroys the flow entries' slab cache.
+struct FlowSlab;
 
-impl Drop for RcuBarrier {
+impl Drop for FlowSlab {
     fn drop(&mut self) {
         ffi::rcu::barrier();
+        // SAFETY: every switch is gone (the fields before this one dropped first) and with it
+        // every flow table; the barrier above waited for their RCU-deferred frees. Nothing
+        // allocates flow entries any more.
+        unsafe { flow::FLOW_SLAB.destroy() };
     }
 }
 
 impl kernel::Module for Vflow {
     fn init(_module: &'static ThisModule) -> Result<Self> {
+        flow::FLOW_SLAB.create(c"vflow_flow")?;
+        // From here on, an early return drops it: destroyed (empty) again.
+        let flow_slab = FlowSlab;
         let notifier = ffi::notifier::Notifier::register()?;
         let pernet = ffi::pernet::Pernet::register()?;
         let genl = ffi::genl::Family::register()?;
         pr_info!(
-            "loaded (flow entry {} bytes)\n",
+            "loaded (flow entry {} bytes, slab vflow_flow)\n",
             ffi::rcuhash::entry_bytes::<flow::Flow>()
         );
         Ok(Vflow {
             _genl: genl,
             _pernet: pernet,
             _notifier: notifier,
-            _rcu_barrier: RcuBarrier,
+            _flow_slab: flow_slab,
         })
     }
 }

@@ -10,6 +10,7 @@
 #include <linux/percpu.h>
 #include <linux/rtnetlink.h>
 #include <linux/skbuff.h>
+#include <linux/slab.h>
 #include <net/genetlink.h>
 #include <net/netns/generic.h>
 #include <net/sock.h>
@@ -76,29 +77,10 @@ int vflow_rx_handler_register(struct net_device *dev, rx_handler_func_t *handler
 	return netdev_rx_handler_register(dev, handler, data);
 }
 
-struct sk_buff *vflow_skb_share_check(struct sk_buff *skb)
-{
-	return skb_share_check(skb, GFP_ATOMIC);
-}
-
 /* Frame length including the Ethernet header that eth_type_trans() pulled. */
 unsigned int vflow_skb_frame_len(const struct sk_buff *skb)
 {
 	return skb->len + skb->mac_len;
-}
-
-bool vflow_skb_is_loopback(const struct sk_buff *skb)
-{
-	return skb->pkt_type == PACKET_LOOPBACK;
-}
-
-/*
- * vflow_skb_frame_len(), or U64_MAX for a loopback frame: the receive path's two questions in one
- * call.
- */
-u64 vflow_skb_rx_len(const struct sk_buff *skb)
-{
-	return vflow_skb_is_loopback(skb) ? U64_MAX : vflow_skb_frame_len(skb);
 }
 
 /*
@@ -233,26 +215,49 @@ void vflow_nla_nest_cancel(struct sk_buff *skb, struct nlattr *start)
 }
 
 /*
- * Makes the first `want` bytes of the frame (from the Ethernet header on, or all of it if shorter)
- * linear and returns where the frame starts and how many of its bytes are linear; NULL when out
- * of memory. Called with skb->data just past the Ethernet header, as rx_handlers see it. Also
- * stores vflow_skb_vlan_id() in @vlan: one call on the packet path instead of two.
+ * The receive path's first steps in one call (each call into C costs as much as the work here):
+ * - a frame the host loops back to itself is not switched: VFLOW_RX_LOOPBACK, @skb untouched;
+ * - @f->len is the frame length (Ethernet header included);
+ * - a shared skb (packet generators, taps) is copied, as we change skb->dev and push the header
+ *   back: VFLOW_RX_GONE if that fails (the frame is freed, *@pskb is NULL);
+ * - the first @want bytes of the frame (or all of it if shorter) are made linear:
+ *   VFLOW_RX_NOMEM if that fails (the frame is still ours);
+ * - @f->frame, @f->linear: where the frame starts and how many bytes are readable from there;
+ *   @f->vlan: the outer VLAN tag the receive path moved into skb metadata, or -1.
+ * Called with skb->data just past the Ethernet header, as rx_handlers see it.
  */
-const u8 *vflow_skb_headers(struct sk_buff *skb, unsigned int want, unsigned int *len, int *vlan)
+int vflow_skb_rx_prepare(struct sk_buff **pskb, unsigned int want, struct vflow_rx_frame *f)
 {
-	unsigned int mac_len = skb->data - skb_mac_header(skb);
-	unsigned int need = want > mac_len ? want - mac_len : 0;
+	struct sk_buff *skb = *pskb;
+	unsigned int mac_len, need;
 
-	if (!pskb_may_pull(skb, min(need, skb->len)))
-		return NULL;
-	*vlan = vflow_skb_vlan_id(skb);
-	*len = skb_headlen(skb) + mac_len;
-	return skb_mac_header(skb);
+	if (unlikely(skb->pkt_type == PACKET_LOOPBACK))
+		return VFLOW_RX_LOOPBACK;
+	f->len = skb->len + skb->mac_len;
+	skb = skb_share_check(skb, GFP_ATOMIC);
+	*pskb = skb;
+	if (unlikely(!skb))
+		return VFLOW_RX_GONE;
+	mac_len = skb->data - skb_mac_header(skb);
+	need = want > mac_len ? want - mac_len : 0;
+	if (unlikely(!pskb_may_pull(skb, min(need, skb->len))))
+		return VFLOW_RX_NOMEM;
+	f->vlan = vflow_skb_vlan_id(skb);
+	f->linear = skb_headlen(skb) + mac_len;
+	f->frame = skb_mac_header(skb);
+	return VFLOW_RX_READY;
+}
+static_assert(sizeof(struct vflow_rx_frame) == 24);
+
+/* kmem_cache_create() and kmem_cache_alloc() are macros. */
+struct kmem_cache *vflow_slab_create(const char *name, unsigned int size, unsigned int align)
+{
+	return kmem_cache_create(name, size, align, 0, NULL);
 }
 
-unsigned long vflow_jiffies(void)
+void *vflow_slab_alloc_atomic(struct kmem_cache *c)
 {
-	return READ_ONCE(jiffies);
+	return kmem_cache_alloc(c, GFP_ATOMIC);
 }
 
 unsigned long vflow_hz(void)

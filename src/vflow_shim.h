@@ -25,18 +25,26 @@ struct net_device *vflow_notifier_dev(void *info);
 int vflow_rx_handler_register(struct net_device *dev, rx_handler_func_t *handler, void *data);
 
 /* sk_buff */
-struct sk_buff *vflow_skb_share_check(struct sk_buff *skb);
 unsigned int vflow_skb_frame_len(const struct sk_buff *skb);
-bool vflow_skb_is_loopback(const struct sk_buff *skb);
-u64 vflow_skb_rx_len(const struct sk_buff *skb);
 int vflow_skb_vlan_id(const struct sk_buff *skb);
+/* What vflow_skb_rx_prepare() learnt of a received frame (mirrored in src/ffi/skb.rs). */
+struct vflow_rx_frame {
+	const u8 *frame;	/* the Ethernet header */
+	u32 linear;		/* bytes readable from @frame */
+	u32 len;		/* frame length, Ethernet header included */
+	s32 vlan;		/* VID of the outer tag in skb metadata, or -1 */
+};
+enum { VFLOW_RX_READY, VFLOW_RX_LOOPBACK, VFLOW_RX_GONE, VFLOW_RX_NOMEM };
+int vflow_skb_rx_prepare(struct sk_buff **pskb, unsigned int want, struct vflow_rx_frame *f);
 int vflow_skb_xmit(struct sk_buff *skb, struct net_device *dev);
 void vflow_skb_free(struct sk_buff *skb, enum skb_drop_reason reason);
 void vflow_skb_consume(struct sk_buff *skb);
-const u8 *vflow_skb_headers(struct sk_buff *skb, unsigned int want, unsigned int *len, int *vlan);
+
+/* slab caches */
+struct kmem_cache *vflow_slab_create(const char *name, unsigned int size, unsigned int align);
+void *vflow_slab_alloc_atomic(struct kmem_cache *c);
 
 /* time, scheduling, deferred work */
-unsigned long vflow_jiffies(void);
 unsigned long vflow_hz(void);
 void vflow_cond_resched(void);
 void vflow_init_delayed_work(struct delayed_work *dw, work_func_t fn);

@@ -17,6 +17,7 @@ pub(crate) mod rcuhash;
 pub(crate) mod rtnl;
 pub(crate) mod rx;
 pub(crate) mod skb;
+pub(crate) mod slab;
 pub(crate) mod work;
 
 /// A random 32-bit value (hash seeds).

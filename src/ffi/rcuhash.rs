@@ -16,7 +16,7 @@ use core::ptr;
 use core::sync::atomic::{AtomicPtr, AtomicU64, Ordering};
 
 use kernel::{
-    alloc::{AllocError, Flags, KVVec},
+    alloc::{AllocError, KVVec},
     bindings, new_spinlock_irq,
     prelude::*,
     sync::{lock::Guard, SpinLockIrq},
@@ -24,6 +24,7 @@ use kernel::{
 };
 
 use super::rcu::RcuReader;
+use super::slab::Slab;
 
 /// One entry: the value and its chain link.
 ///
@@ -49,16 +50,21 @@ pub(crate) const fn entry_bytes<T>() -> usize {
 pub(crate) struct NodeBox<T>(KBox<Node<T>>);
 
 impl<T> NodeBox<T> {
-    pub(crate) fn new(hash: u32, value: T, flags: Flags) -> Result<Self, AllocError> {
-        Ok(NodeBox(KBox::new(
+    /// A node holding `value()`, allocated from `slab` (`GFP_ATOMIC`) and built straight into
+    /// the allocation (no copy of a big `T` from the stack: the slow path makes two per new
+    /// connection).
+    #[inline(always)]
+    pub(crate) fn new_with(slab: &Slab<Node<T>>, hash: u32, value: impl FnOnce() -> T) -> Result<Self, AllocError> {
+        let b = slab.alloc_atomic()?;
+        Ok(NodeBox(KBox::write(
+            b,
             Node {
                 rcu: Opaque::uninit(),
                 next: AtomicPtr::new(ptr::null_mut()),
                 hash,
-                value,
+                value: value(),
             },
-            flags,
-        )?))
+        )))
     }
 
     pub(crate) fn value(&self) -> &T {

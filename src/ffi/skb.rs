@@ -48,6 +48,53 @@ impl DropReason {
     }
 }
 
+/// `struct vflow_rx_frame` of src/vflow_shim.h.
+#[repr(C)]
+pub(super) struct RawRxFrame {
+    frame: *const u8,
+    linear: u32,
+    len: u32,
+    vlan: i32,
+}
+
+/// `VFLOW_RX_*` of src/vflow_shim.h.
+const RX_READY: i32 = 0;
+const RX_LOOPBACK: i32 = 1;
+
+/// What [`SkBuff::rx_prepare`] made of a received frame.
+pub(crate) enum Rx {
+    /// Ours to switch, unshared, headers readable.
+    Ready(SkBuff, RxFrame),
+    /// The host looped it back to itself: not switched, handed back as it came.
+    Loopback(SkBuff),
+    /// It was shared and copying it failed: it is freed. Its length.
+    Gone(u32),
+    /// Making the headers readable failed (out of memory); the frame and its length.
+    NoMem(SkBuff, u32),
+}
+
+/// A received frame's readable headers and metadata.
+pub(crate) struct RxFrame {
+    frame: *const u8,
+    linear: u32,
+    /// Frame length, Ethernet header included.
+    pub(crate) len: u32,
+    /// VID of the outer VLAN tag the receive path moved into skb metadata.
+    pub(crate) vlan: Option<u16>,
+}
+
+impl RxFrame {
+    /// The frame from its Ethernet header on, as far as it is linear (at least what
+    /// `rx_prepare` was asked for, or all of it). Borrowing `skb` keeps it from being changed or
+    /// sent while the bytes are read.
+    pub(crate) fn bytes<'a>(&'a self, _skb: &'a SkBuff) -> &'a [u8] {
+        // SAFETY: `rx_prepare` returned the mac header of `_skb` and the number of linear bytes
+        // from it; they stay valid until the skb is changed, which needs it by value or `&mut`,
+        // which the borrow of `_skb` excludes.
+        unsafe { core::slice::from_raw_parts(self.frame, self.linear as usize) }
+    }
+}
+
 /// An owned `struct sk_buff` whose mac header is set (a received Ethernet frame).
 ///
 /// # Invariants
@@ -72,44 +119,44 @@ impl SkBuff {
         p
     }
 
-    /// Makes sure we own the only reference (packet generators share skbs), copying if needed.
-    /// On allocation failure the frame is already freed.
-    pub(crate) fn unshare(self) -> Option<SkBuff> {
-        // SAFETY: we own `skb`; `skb_share_check` consumes it and returns an owned one or NULL.
-        let p = unsafe { sys::vflow_skb_share_check(self.into_raw()) };
-        NonNull::new(p).map(|skb| SkBuff { skb })
-    }
-
-    /// The frame from its Ethernet header on, with at least its first `want` bytes (or all of it
-    /// if shorter) made linear, and the VID of the outer VLAN tag when the receive path has moved
-    /// it from the frame into the skb's metadata, as it does before rx_handlers run (both from one
-    /// call into C); `None` when out of memory (the frame is still ours).
-    pub(crate) fn headers(&mut self, want: u32) -> Option<(&[u8], Option<u16>)> {
-        let mut len: kernel::ffi::c_uint = 0;
-        let mut vlan: kernel::ffi::c_int = -1;
-        // SAFETY: we own the only reference (the caller unshared it); the shim may reallocate the
-        // head, which is why this takes `&mut self`.
-        let p = unsafe { sys::vflow_skb_headers(self.skb.as_ptr(), want, &mut len, &mut vlan) };
-        if p.is_null() {
-            return None;
+    /// The receive path's first steps, in one call into C: a frame the host loops back to
+    /// itself is handed back untouched ([`Rx::Loopback`]); a shared skb (packet generators,
+    /// taps) is copied, as vflow changes `skb->dev` and pushes the header back; the first `want`
+    /// bytes of the frame (or all of it if shorter) are made linear.
+    pub(crate) fn rx_prepare(self, want: u32) -> Rx {
+        let mut raw = self.into_raw();
+        let mut f = RawRxFrame {
+            frame: core::ptr::null(),
+            linear: 0,
+            len: 0,
+            vlan: -1,
+        };
+        // SAFETY: we own `raw` and lend it to the shim, which replaces it by its unshared copy
+        // (or NULL, having freed it) and fills `f`.
+        let rc = unsafe { sys::vflow_skb_rx_prepare(&mut raw, want, &mut f) };
+        let Some(skb) = NonNull::new(raw) else {
+            return Rx::Gone(f.len);
+        };
+        let skb = SkBuff { skb };
+        match rc {
+            RX_READY if !f.frame.is_null() => Rx::Ready(
+                skb,
+                RxFrame {
+                    frame: f.frame,
+                    linear: f.linear,
+                    len: f.len,
+                    vlan: u16::try_from(f.vlan).ok(),
+                },
+            ),
+            RX_LOOPBACK => Rx::Loopback(skb),
+            _ => Rx::NoMem(skb, f.len),
         }
-        // SAFETY: the shim returns the mac header and the number of linear bytes from it, valid
-        // until the skb is changed again, which needs `&mut self`.
-        let frame = unsafe { core::slice::from_raw_parts(p, len as usize) };
-        Some((frame, u16::try_from(vlan).ok()))
     }
 
     /// Frame length in bytes, Ethernet header included.
     pub(crate) fn frame_len(&self) -> u32 {
         // SAFETY: valid skb.
         unsafe { sys::vflow_skb_frame_len(self.skb.as_ptr()) }
-    }
-
-    /// The frame length ([`Self::frame_len`]), or `None` for a frame the stack loops back to
-    /// itself (never switched): one call into C for both.
-    pub(crate) fn rx_len(&self) -> Option<u32> {
-        // SAFETY: valid skb.
-        u32::try_from(unsafe { sys::vflow_skb_rx_len(self.skb.as_ptr()) }).ok()
     }
 
     /// A clone sharing the data (for flooding); `None` when out of memory.

@@ -45,15 +45,20 @@ extern "C" {
         data: *mut c_void,
     ) -> c_int;
 
-    pub(super) fn vflow_skb_share_check(skb: *mut sk_buff) -> *mut sk_buff;
     pub(super) fn vflow_skb_frame_len(skb: *const sk_buff) -> c_uint;
-    pub(super) fn vflow_skb_rx_len(skb: *const sk_buff) -> u64;
+    pub(super) fn vflow_skb_rx_prepare(
+        pskb: *mut *mut sk_buff,
+        want: c_uint,
+        f: *mut super::skb::RawRxFrame,
+    ) -> c_int;
     pub(super) fn vflow_skb_xmit(skb: *mut sk_buff, dev: *mut net_device) -> c_int;
     pub(super) fn vflow_skb_free(skb: *mut sk_buff, reason: skb_drop_reason);
     pub(super) fn vflow_skb_consume(skb: *mut sk_buff);
 
     pub(super) fn vflow_percpu_alloc(size: usize, align: usize) -> *mut c_void;
     pub(super) fn vflow_percpu_free(ptr: *mut c_void);
+    /// Only where `PerCpu::this_cpu` has no inline form (x86-64 reads `this_cpu_off` inline).
+    #[cfg(not(target_arch = "x86_64"))]
     pub(super) fn vflow_percpu_this(ptr: *mut c_void) -> *mut c_void;
     pub(super) fn vflow_percpu_cpu(ptr: *mut c_void, cpu: c_int) -> *mut c_void;
     pub(super) fn vflow_next_possible_cpu(prev: c_int) -> c_int;
@@ -84,14 +89,9 @@ extern "C" {
     pub(super) fn __dev_get_by_index(net: *mut net, ifindex: c_int) -> *mut net_device;
     pub(super) fn register_netdevice_notifier(nb: *mut notifier_block) -> c_int;
     pub(super) fn unregister_netdevice_notifier(nb: *mut notifier_block) -> c_int;
-    pub(super) fn vflow_skb_headers(
-        skb: *mut sk_buff,
-        want: c_uint,
-        len: *mut c_uint,
-        vlan: *mut c_int,
-    ) -> *const u8;
-    pub(super) fn vflow_jiffies() -> kernel::ffi::c_ulong;
     pub(super) fn vflow_hz() -> kernel::ffi::c_ulong;
+    pub(super) fn vflow_slab_create(name: *const kernel::ffi::c_char, size: c_uint, align: c_uint) -> *mut kernel::bindings::kmem_cache;
+    pub(super) fn vflow_slab_alloc_atomic(c: *mut kernel::bindings::kmem_cache) -> *mut c_void;
     pub(super) fn vflow_cond_resched();
     pub(super) fn vflow_init_delayed_work(dw: *mut delayed_work, f: work_func_t);
     pub(super) fn vflow_schedule_delayed_work(dw: *mut delayed_work, delay: kernel::ffi::c_ulong) -> bool;

@@ -8,11 +8,12 @@ use kernel::{bindings, prelude::*, sync::Arc, types::Opaque};
 
 use super::sys;
 
-/// The jiffies clock now.
+/// The jiffies clock now (`READ_ONCE(jiffies)`, inline: the packet path reads it per packet).
 #[inline]
 pub(crate) fn jiffies() -> u64 {
-    // SAFETY: reads a kernel variable.
-    (unsafe { sys::vflow_jiffies() }) as u64
+    // SAFETY: `jiffies` is a kernel global that lives forever and is only ever written whole by
+    // the timekeeping code; a volatile read of an aligned word is `READ_ONCE()`.
+    (unsafe { core::ptr::read_volatile(&raw const bindings::jiffies) }) as u64
 }
 
 /// Jiffies per second.
