@@ -25,7 +25,7 @@ RUST_LIB_SRC ?= /usr/src/rustc-1.95.0/library
 export RUST_LIB_SRC
 export PATH := $(HOME)/.cargo/bin:$(PATH)
 
-.PHONY: all module clean deps kernel genl genl-check ctl host-test check demo bench
+.PHONY: all module clean deps kernel genl genl-check ctl host-test check demo bench microbench
 
 all: module
 
@@ -65,3 +65,7 @@ demo:
 
 bench: deps
 	tests/bench/run.sh
+
+# criterion micro-benchmarks of the per-packet pure logic, on the host (not part of check).
+microbench:
+	cd tests/microbench && cargo bench --locked
