@@ -476,26 +476,34 @@ impl FlowTable {
     /// the occupied buckets plus one load per 64 buckets, not to the table size. A flow inserted
     /// while the sweep passes its bucket may be missed: it is new, so not idle, and the next sweep
     /// sees it.
-    pub(crate) fn sweep(&self, t: &Timeouts) {
-        if self.count() == 0 {
+    ///
+    /// One call judges slice `slice` of `slices` equal slices of the bucket array.
+    pub(crate) fn sweep(&self, t: &Timeouts, slice: u32, slices: u32) {
+        if self.count() == 0 || slices == 0 {
             return;
         }
         let hz = work::hz();
+        let n = {
+            let g = kernel::sync::rcu::read_lock();
+            self.hash.n_buckets(&g)
+        };
+        let part = |k: u32| (n as u64 * u64::from(k) / u64::from(slices)) as usize;
+        let (lo, hi) = (part(slice), part(slice + 1));
         // Victims found under RCU, removed under the writer lock after it.
         let mut victims: KVec<(u16, FlowKey)> = match KVec::with_capacity(256, GFP_KERNEL) {
             Ok(v) => v,
             Err(_) => return,
         };
         // Next bucket to look at; `None` once the walk is past the last occupied one.
-        let mut from = Some(0);
-        while let Some(start) = from {
+        let mut from = Some(lo);
+        while let Some(start) = from.filter(|&i| i < hi) {
             let now = work::jiffies();
             {
                 let g = kernel::sync::rcu::read_lock();
                 // At most 256 occupied buckets per read-side section.
                 let mut visited = 0;
                 let mut next = self.hash.next_occupied(&g, start);
-                while let Some(i) = next {
+                while let Some(i) = next.filter(|&i| i < hi) {
                     if victims.len() + 2 > victims.capacity() {
                         break;
                     }

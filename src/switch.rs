@@ -2,6 +2,8 @@
 
 //! A switch: its ports, the port table the packet path reads, and attach/detach.
 
+use core::sync::atomic::{AtomicU32, Ordering};
+
 use kernel::{
     new_mutex,
     prelude::*,
@@ -127,7 +129,15 @@ pub(crate) struct Switch {
     /// The flow sweeper; it holds a reference to the switch, dropped by `destroy`.
     #[pin]
     gc: Mutex<Option<Pin<KBox<Periodic<Switch>>>>>,
+    /// The sweeper's next slice of the bucket array (see [`SWEEP_SLICES`]).
+    sweep_slice: AtomicU32,
 }
+
+/// The sweeper runs `SWEEP_SLICES` times a second, each time over one slice of the bucket array,
+/// so every flow is still judged once a second, and a table of a million connections costs a few
+/// milliseconds of work every tenth of a second rather than tens of milliseconds at once (which a
+/// softirq sharing the CPU would feel as a burst).
+const SWEEP_SLICES: u32 = 10;
 
 /// How a port is asked for.
 pub(crate) struct PortConfig {
@@ -153,10 +163,12 @@ impl Switch {
                 config: RcuBox::new(KBox::new(cfg, GFP_KERNEL)?),
                 policy: Policy::new()?,
                 gc <- new_mutex!(None),
+                sweep_slice: AtomicU32::new(0),
             }),
             GFP_KERNEL,
         )?;
-        let gc = Periodic::start(sw.clone(), work::hz(), Switch::sweep)?;
+        let period = (work::hz() / u64::from(SWEEP_SLICES)).max(1);
+        let gc = Periodic::start(sw.clone(), period, Switch::sweep)?;
         *sw.gc.lock() = Some(gc);
         Ok(sw)
     }
@@ -166,7 +178,8 @@ impl Switch {
             let g = kernel::sync::rcu::read_lock();
             self.config.read(&g).timeouts
         };
-        self.flows.sweep(&t);
+        let slice = self.sweep_slice.fetch_add(1, Ordering::Relaxed) % SWEEP_SLICES;
+        self.flows.sweep(&t, slice, SWEEP_SLICES);
     }
 
     pub(crate) fn flows(&self) -> &FlowTable {
