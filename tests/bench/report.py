@@ -28,11 +28,12 @@ SCENARIO_TITLE = {
     "S1": "S1: fast path with established flows",
     "S2": "S2: wildcard / mask sensitivity",
     "S3": "S3: flow setup (every packet a new flow)",
+    "S3F": "S3F: flow setup with vflow's flow table full (limit-action uncached)",
     "S4": "S4: slow path, 3 layers of rules",
     "S5": "S5: mixed packets per flow",
     "S6": "S6: memory per flow",
 }
-PARAM_NAME = {"S0": "flows", "S1": "flows", "S2": "masks", "S3": "pkts/flow", "S4": "rules",
+PARAM_NAME = {"S0": "flows", "S1": "flows", "S2": "masks", "S3": "pkts/flow", "S3F": "max-flows", "S4": "rules",
               "S5": "pkts/flow", "S6": "flows"}
 
 
