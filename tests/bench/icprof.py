@@ -31,6 +31,23 @@ def load_syms(path):
     return [a for a, _ in syms], [n for _, n in syms]
 
 
+def cxxfilt(names):
+    """Demangles Rust v0 symbols with llvm-cxxfilt (installed with the LLVM toolchain the kernel
+    build uses); falls back to `demangle` when it is not there."""
+    import shutil
+    import subprocess
+    tool = next((t for t in ("llvm-cxxfilt-19", "llvm-cxxfilt") if shutil.which(t)), None)
+    bases = [n.partition(" ") for n in names]
+    if tool:
+        r = subprocess.run([tool], input="\n".join(b for b, _, _ in bases) + "\n",
+                           capture_output=True, text=True)
+        outs = r.stdout.splitlines()
+        if r.returncode == 0 and len(outs) == len(bases):
+            return {n: (o.replace("vflow_main::", "") + (" " + m if m else ""))
+                    for n, o, (_, _, m) in zip(names, outs, bases)}
+    return {n: demangle(n) for n in names}
+
+
 def demangle(name):
     """Shortens a Rust v0 symbol to its last path components (enough to read a profile)."""
     base, _, mod = name.partition(" ")
@@ -64,9 +81,12 @@ def main():
                 s, p = line.split()
                 index.append((s, int(p)))
     md = ["# Instruction profiles (icprof, guest instructions per packet)", "",
-          "One pktgen run per system (1 flow, burst 1), counted by the icprof QEMU plugin; "
-          "functions under 1 instruction per packet are left out.", ""]
-    totals = {}
+          "One pktgen run per system (%s, burst 1), counted by the icprof QEMU plugin; "
+          "functions under 1 instruction per packet are left out. \"In modules\": vflow.ko, "
+          "vflow_ceiling.ko, openvswitch.ko, nf_* (the bridge is built in)."
+          % ("every packet a new flow" if os.environ.get("BENCH_PROFILE_NEW") == "1"
+             else "one established flow"), ""]
+    totals, mods = {}, {}
     for i, (system, pkts) in enumerate(index):
         path = os.path.join(out, "icprof.%d" % (2 * i + 2))
         if not os.path.exists(path):
@@ -79,10 +99,16 @@ def main():
                 v, n, e = line.split()
                 v = int(v, 16)
                 k = bisect.bisect_right(addrs, v) - 1
-                fn = demangle(names[k]) if k >= 0 else "?"
+                fn = names[k] if k >= 0 else "?"
                 per[fn] += int(n) * int(e)
+        pretty = cxxfilt(list(per))
+        merged = collections.Counter()
+        for fn, c in per.items():
+            merged[pretty.get(fn, fn)] += c
+        per = merged
         total = sum(per.values())
         totals[system] = total / pkts
+        mods[system] = sum(c for fn, c in per.items() if fn.endswith("]")) / pkts
         rows = ["| function | instr/pkt | share |", "|---|---|---|"]
         for fn, c in per.most_common():
             if c / pkts < 1:
@@ -93,6 +119,9 @@ def main():
             for fn, c in per.most_common():
                 f.write("%10.1f  %s\n" % (c / pkts, fn))
         md += ["## %s: %.0f instructions per packet" % (system, total / pkts), ""] + rows + [""]
+    summary = ["## Summary", "", "| system | instr/pkt | of which in modules |", "|---|---|---|"]
+    summary += ["| %s | %.0f | %.0f |" % (s, totals[s], mods[s]) for s in totals]
+    md[4:4] = summary + [""]
     with open(os.path.join(out, "profile.md"), "w") as f:
         f.write("\n".join(md) + "\n")
     for s, t in totals.items():
