@@ -539,6 +539,13 @@ impl FlowTable {
         hz: u64,
         victims: &mut KVec<(u16, FlowKey)>,
     ) {
+        // This direction alone carried a packet within the shortest timeout its protocol can
+        // have: the connection is not idle, whatever its twin and TCP state say. Most flows stop
+        // here, without the hash lookup of their twin (2M lookups a second at 1M connections).
+        let floor = conn::min_timeout_secs(t, f.key.ip_proto, f.key.ethertype);
+        if !conn::expired(now, f.last_used(), floor, hz) {
+            return;
+        }
         let twin = self.twin(rcu, f);
         // A connection is judged from its forward flow; a reply flow whose forward flow is gone
         // is judged alone.

@@ -235,6 +235,17 @@ pub(crate) fn timeout_secs(t: &Timeouts, ip_proto: u8, ethertype: u16, state: Tc
     }
 }
 
+/// The shortest timeout a connection of this protocol can have, whatever its TCP state: the
+/// garbage collector skips a flow whose own last packet is more recent than this without looking
+/// up its reverse flow (a connection is idle since the later of its two directions' packets).
+pub(crate) fn min_timeout_secs(t: &Timeouts, ip_proto: u8, ethertype: u16) -> u32 {
+    if is_ip(ethertype) && ip_proto == IPPROTO_TCP {
+        t.tcp_syn.min(t.tcp_est).min(t.tcp_fin)
+    } else {
+        timeout_secs(t, ip_proto, ethertype, TcpState::None)
+    }
+}
+
 /// Half the jiffies range: a difference at or beyond it is a time in the future, as in the
 /// kernel's `time_after()`.
 const JIFFIES_HALF: u64 = 1 << 63;

@@ -10,8 +10,8 @@ use std::vec::Vec;
 
 use crate::frame::*;
 use crate::logic::conn::{
-    conn_state, expired, hash_key, is_tcp, key_eq, key_u64s, reverse, table_key, tcp_state,
-    timeout_secs, TcpState, Timeouts, TCP_ACK, TCP_FIN, TCP_FLAGS_MASK, TCP_PSH, TCP_RST, TCP_SYN,
+    conn_state, expired, hash_key, is_tcp, key_eq, key_u64s, min_timeout_secs, reverse, table_key,
+    tcp_state, timeout_secs, TcpState, Timeouts, TCP_ACK, TCP_FIN, TCP_FLAGS_MASK, TCP_PSH, TCP_RST, TCP_SYN,
 };
 use crate::logic::flowkey::{parse, FlowKey, Frag};
 
@@ -386,6 +386,31 @@ fn timeout_classes() {
             assert_eq!(timeout_secs(t, proto, et, TcpState::Established), 6);
         }
     }
+}
+
+#[test]
+fn min_timeout_is_a_floor_of_every_state() {
+    let states = [
+        TcpState::None,
+        TcpState::SynSent,
+        TcpState::Established,
+        TcpState::Closing,
+        TcpState::Closed,
+    ];
+    for t in [DISTINCT, Timeouts::default(), Timeouts { tcp_syn: 9, tcp_est: 3, tcp_fin: 7, ..DISTINCT }] {
+        for et in [ETH_P_IP, ETH_P_IPV6, ETH_P_ARP, 0x88cc] {
+            for proto in [0u8, IPPROTO_TCP, IPPROTO_UDP, IPPROTO_ICMP, IPPROTO_ICMPV6, IPPROTO_SCTP] {
+                let floor = min_timeout_secs(&t, proto, et);
+                let all: Vec<u32> = states.iter().map(|&s| timeout_secs(&t, proto, et, s)).collect();
+                // A floor of every state's timeout, and reached by one of them.
+                assert!(all.iter().all(|&x| floor <= x), "{proto} {et:#x}");
+                assert!(all.contains(&floor), "{proto} {et:#x}");
+            }
+        }
+    }
+    assert_eq!(min_timeout_secs(&DISTINCT, IPPROTO_TCP, ETH_P_IP), 1);
+    assert_eq!(min_timeout_secs(&Timeouts { tcp_syn: 9, tcp_est: 3, tcp_fin: 7, ..DISTINCT }, IPPROTO_TCP, ETH_P_IPV6), 3);
+    assert_eq!(min_timeout_secs(&DISTINCT, IPPROTO_UDP, ETH_P_IP), 4);
 }
 
 #[test]
