@@ -20,6 +20,7 @@ use crate::ffi::{
 };
 use crate::flow::{FlowConfig, FlowTable};
 use crate::policy::Policy;
+use crate::logic::conn;
 use crate::logic::fdb::{Mac, PortKind};
 use crate::port::Port;
 use crate::stats::Stats;
@@ -129,15 +130,16 @@ pub(crate) struct Switch {
     /// The flow sweeper; it holds a reference to the switch, dropped by `destroy`.
     #[pin]
     gc: Mutex<Option<Pin<KBox<Periodic<Switch>>>>>,
-    /// The sweeper's next slice of the bucket array (see [`SWEEP_SLICES`]).
+    /// The sweeper's next slice of the bucket array (see [`SWEEP_TICKS`]).
     sweep_slice: AtomicU32,
 }
 
-/// The sweeper runs `SWEEP_SLICES` times a second, each time over one slice of the bucket array,
-/// so every flow is still judged once a second, and a table of a million connections costs a few
-/// milliseconds of work every tenth of a second rather than tens of milliseconds at once (which a
-/// softirq sharing the CPU would feel as a burst).
-const SWEEP_SLICES: u32 = 10;
+/// The sweeper runs `SWEEP_TICKS` times a second, each time over one slice of the bucket array:
+/// a pass over the whole table takes `conn::sweep_pass_secs` seconds (1 to 8, from the shortest
+/// timeout), so a table of a million connections costs a few milliseconds of work every tenth
+/// of a second rather than tens of milliseconds at once (which a softirq sharing the CPU would
+/// feel as a burst).
+const SWEEP_TICKS: u32 = 10;
 
 /// How a port is asked for.
 pub(crate) struct PortConfig {
@@ -167,7 +169,7 @@ impl Switch {
             }),
             GFP_KERNEL,
         )?;
-        let period = (work::hz() / u64::from(SWEEP_SLICES)).max(1);
+        let period = (work::hz() / u64::from(SWEEP_TICKS)).max(1);
         let gc = Periodic::start(sw.clone(), period, Switch::sweep)?;
         *sw.gc.lock() = Some(gc);
         Ok(sw)
@@ -178,8 +180,9 @@ impl Switch {
             let g = kernel::sync::rcu::read_lock();
             self.config.read(&g).timeouts
         };
-        let slice = self.sweep_slice.fetch_add(1, Ordering::Relaxed) % SWEEP_SLICES;
-        self.flows.sweep(&t, slice, SWEEP_SLICES);
+        let slices = SWEEP_TICKS * conn::sweep_pass_secs(&t);
+        let slice = self.sweep_slice.fetch_add(1, Ordering::Relaxed) % slices;
+        self.flows.sweep(&t, slice, slices);
     }
 
     pub(crate) fn flows(&self) -> &FlowTable {

@@ -246,6 +246,18 @@ pub(crate) fn min_timeout_secs(t: &Timeouts, ip_proto: u8, ethertype: u16) -> u3
     }
 }
 
+/// Seconds the garbage collector takes for one pass over the whole table: an eighth of the
+/// shortest timeout configured, between 1 and 8 s. A connection goes at most that long after its
+/// timeout; short timeouts (tests, tight limits) get a pass every second, the defaults (30 s at
+/// the shortest) one every 3 s, which at a million connections is a third of the work.
+pub(crate) fn sweep_pass_secs(t: &Timeouts) -> u32 {
+    let shortest = [t.tcp_syn, t.tcp_est, t.tcp_fin, t.udp, t.icmp, t.other]
+        .into_iter()
+        .min()
+        .unwrap_or(0);
+    (shortest / 8).clamp(1, 8)
+}
+
 /// Half the jiffies range: a difference at or beyond it is a time in the future, as in the
 /// kernel's `time_after()`.
 const JIFFIES_HALF: u64 = 1 << 63;

@@ -10,7 +10,7 @@ use std::vec::Vec;
 
 use crate::frame::*;
 use crate::logic::conn::{
-    conn_state, expired, hash_key, is_tcp, key_eq, key_u64s, min_timeout_secs, reverse, table_key,
+    conn_state, expired, hash_key, is_tcp, key_eq, key_u64s, min_timeout_secs, reverse, sweep_pass_secs, table_key,
     tcp_state, timeout_secs, TcpState, Timeouts, TCP_ACK, TCP_FIN, TCP_FLAGS_MASK, TCP_PSH, TCP_RST, TCP_SYN,
 };
 use crate::logic::flowkey::{parse, FlowKey, Frag};
@@ -411,6 +411,19 @@ fn min_timeout_is_a_floor_of_every_state() {
     assert_eq!(min_timeout_secs(&DISTINCT, IPPROTO_TCP, ETH_P_IP), 1);
     assert_eq!(min_timeout_secs(&Timeouts { tcp_syn: 9, tcp_est: 3, tcp_fin: 7, ..DISTINCT }, IPPROTO_TCP, ETH_P_IPV6), 3);
     assert_eq!(min_timeout_secs(&DISTINCT, IPPROTO_UDP, ETH_P_IP), 4);
+}
+
+#[test]
+fn sweep_pass_follows_the_shortest_timeout() {
+    // An eighth of the shortest timeout, 1 to 8 s.
+    assert_eq!(sweep_pass_secs(&Timeouts::default()), 3);
+    assert_eq!(sweep_pass_secs(&DISTINCT), 1);
+    let all = |s| Timeouts { tcp_syn: s, tcp_est: s, tcp_fin: s, udp: s, icmp: s, other: s };
+    assert_eq!(sweep_pass_secs(&all(0)), 1);
+    assert_eq!(sweep_pass_secs(&all(15)), 1);
+    assert_eq!(sweep_pass_secs(&all(16)), 2);
+    assert_eq!(sweep_pass_secs(&all(7200)), 8);
+    assert_eq!(sweep_pass_secs(&Timeouts { udp: 2, ..Timeouts::default() }), 1);
 }
 
 #[test]
