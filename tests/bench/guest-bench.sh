@@ -33,7 +33,7 @@ OVSDP=${OVSDP:-$B/ovsdp}
 ROUNDS=${BENCH_ROUNDS:-5}
 PKTS=${BENCH_PKTS:-20000}
 SYSTEMS=${BENCH_SYSTEMS:-none L bridge ovs tc nft vflow}
-SCENARIOS=${BENCH_SCENARIOS:-S0 S1 S2 S3 S4 S5}
+SCENARIOS=${BENCH_SCENARIOS:-S0 S0B S1 S2 S3 S4 S5}
 FLOWS=${BENCH_FLOWS:-1000 65536 1000000}
 MASKS=${BENCH_MASKS:-1 8 32 255}
 PPF=${BENCH_PPF:-10 100}
@@ -275,8 +275,9 @@ pktgen() {
 			{ echo "pktgen: $1: $2: $(grep ^Result "$pg/$1")" >&2; exit 1; }; }
 		echo rem_device_all > $pg/kpktgend_0
 		echo "add_device dummy0" > $pg/kpktgend_0
-		for c in "xmit_mode netif_receive" "count '"$count"'" "pkt_size 60" "delay 0" "burst 1" \
-			"flag !SHARED" "flag NO_TIMESTAMP" "dst_mac '"$DMAC"'" "src_mac '"$SMAC"'" \
+		for c in "xmit_mode netif_receive" "count '"$count"'" "pkt_size 60" "delay 0" \
+			"burst '"${PG_BURST:-1}"'" "flag '"${PG_SHARED:-!SHARED}"'" "flag NO_TIMESTAMP" \
+			"dst_mac '"$DMAC"'" "src_mac '"$SMAC"'" \
 			"dst '"$DIP"'" "src_min '"$base"'" "src_max '"$smax"'" \
 			"udp_src_min '"$SPORT"'" "udp_src_max '"$SPORT"'" \
 			"udp_dst_min '"$DPORT"'" "udp_dst_max '"$DPORT"'"; do
@@ -404,6 +405,9 @@ for sc in $SCENARIOS; do
 	log "scenario $sc start"
 	case $sc in
 	S0) run_points S0 1 1 1 "${avail[@]}" ;;
+	S0B) # secondary figure: burst 32 of one shared skb, only for the systems that unshare it
+		# before writing (tc mirred and the nft flowtable would rewrite it in place)
+		PG_BURST=32 PG_SHARED=SHARED run_points S0B 32 1 1 $(only none L bridge ovs vflow) ;;
 	S1) for f in $FLOWS; do run_points S1 "$f" "$f" "$f" "${avail[@]}"; done ;;
 	S2) # masks: systems whose lookup depends on them (vflow: with issue 3's rules)
 		for m in $MASKS; do

@@ -25,6 +25,7 @@ LABEL = {
 }
 SCENARIO_TITLE = {
     "S0": "S0: forwarding one flow (burst 1, unshared skbs)",
+    "S0B": "S0B: one flow, burst 32 of a shared skb (secondary; systems that unshare before writing)",
     "S1": "S1: fast path with established flows",
     "S2": "S2: wildcard / mask sensitivity",
     "S3": "S3: flow setup (every packet a new flow)",
@@ -33,7 +34,7 @@ SCENARIO_TITLE = {
     "S5": "S5: mixed packets per flow",
     "S6": "S6: memory per flow",
 }
-PARAM_NAME = {"S0": "flows", "S1": "flows", "S2": "masks", "S3": "pkts/flow", "S3F": "max-flows", "S4": "rules",
+PARAM_NAME = {"S0": "flows", "S0B": "burst", "S1": "flows", "S2": "masks", "S3": "pkts/flow", "S3F": "max-flows", "S4": "rules",
               "S5": "pkts/flow", "S6": "flows"}
 
 
