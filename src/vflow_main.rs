@@ -43,14 +43,16 @@ struct Vflow {
 
 /// Dropped last: waits for the flow table's pending `call_rcu` frees (they run module code and
 /// free into the slab), then destroys the flow entries' slab cache.
+///
+/// This is the crate's one `unsafe` outside src/ffi/, on purpose: destroying the cache is sound
+/// only because of the drop order of [`Vflow`]'s fields, which only the crate root defines.
 struct FlowSlab;
 
 impl Drop for FlowSlab {
     fn drop(&mut self) {
         ffi::rcu::barrier();
-        // SAFETY: every switch is gone (the fields before this one dropped first) and with it
-        // every flow table; the barrier above waited for their RCU-deferred frees. Nothing
-        // allocates flow entries any more.
+        // SAFETY: the fields before this one dropped first, so every switch and flow table is gone,
+        // and the barrier above waited for their RCU-deferred frees: no flow entry is left.
         unsafe { flow::FLOW_SLAB.destroy() };
     }
 }

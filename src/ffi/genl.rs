@@ -117,9 +117,9 @@ impl<'a> Iterator for Nested<'a> {
             return None;
         }
         let nla = self.rest.as_ptr().cast::<bindings::nlattr>();
-        // SAFETY: `rest` is part of a validated request that lives for `'a`; the header and
-        // `len` bytes are inside it (checked above), and netlink attributes are 4-byte aligned
-        // (every attribute length is padded to NLA_ALIGNTO).
+        // Netlink attributes are 4-byte aligned: every attribute length is padded to NLA_ALIGNTO.
+        // SAFETY: `rest` is part of a validated request that lives for `'a`, the header and `len`
+        // bytes are inside it (checked above), and the attribute is aligned (above).
         let nla = unsafe { &*nla };
         let attr = Attr { nla };
         let step = (len + 3) & !3;

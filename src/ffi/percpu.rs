@@ -43,9 +43,9 @@ impl<T: Zeroable + Sync> PerCpu<T> {
     #[inline]
     pub(crate) fn this_cpu<'a>(&'a self, _rx: &'a RxCtx) -> &'a T {
         let p = self.ptr.as_ptr().cast::<u8>().wrapping_add(this_cpu_offset(_rx));
-        // SAFETY: `_rx` proves softirq context (no migration), so `p` is this CPU's copy (what
-        // `this_cpu_ptr()` computes); the per-CPU area lives as long as `self`, and zeroed `T`
-        // was valid from the start.
+        // `p` is what `this_cpu_ptr()` computes; zeroed `T` was valid from the start.
+        // SAFETY: `_rx` proves softirq context (no migration), so `p` is this CPU's copy, and the
+        // per-CPU area lives as long as `self`.
         unsafe { &*p.cast::<T>() }
     }
 
@@ -81,9 +81,9 @@ impl<T: Zeroable + Sync> Drop for PerCpu<T> {
 #[inline(always)]
 fn this_cpu_offset(_rx: &RxCtx) -> usize {
     let off: usize;
-    // SAFETY: `this_cpu_off` is the kernel's exported per-CPU variable holding each CPU's offset;
-    // a `%gs`-relative load reads this CPU's value, exactly `this_cpu_read(this_cpu_off)`. `_rx`
-    // proves we cannot migrate between the load and the use. No memory is written.
+    // A `%gs`-relative load of `this_cpu_off` is exactly `this_cpu_read(this_cpu_off)`.
+    // SAFETY: `this_cpu_off` is the kernel's exported per-CPU offset; the load writes no memory,
+    // and `_rx` proves we cannot migrate between the load and the use.
     unsafe {
         core::arch::asm!(
             "mov {off}, qword ptr gs:[rip + {sym}]",

@@ -94,9 +94,9 @@ impl<T> Retired<T> {
         for r in list {
             let r = core::mem::ManuallyDrop::new(r);
             let ptr = r.ptr;
+            // `ManuallyDrop` keeps `r`'s own `Drop` from freeing it again.
             // SAFETY: `ptr` was unreachable for new readers before the grace period above began
-            // (invariant), so every reader that could see it has finished; `ManuallyDrop` keeps
-            // its own `Drop` from freeing it again.
+            // (invariant), so every reader that could see it has finished.
             let b = unsafe { KBox::from_raw(ptr) };
             drop(b);
         }

@@ -88,9 +88,8 @@ impl RxFrame {
     /// `rx_prepare` was asked for, or all of it). Borrowing `skb` keeps it from being changed or
     /// sent while the bytes are read.
     pub(crate) fn bytes<'a>(&'a self, _skb: &'a SkBuff) -> &'a [u8] {
-        // SAFETY: `rx_prepare` returned the mac header of `_skb` and the number of linear bytes
-        // from it; they stay valid until the skb is changed, which needs it by value or `&mut`,
-        // which the borrow of `_skb` excludes.
+        // SAFETY: `rx_prepare` gave the mac header of `_skb` and its linear length; they stay valid
+        // until the skb is changed (by value or `&mut`), which the borrow of `_skb` excludes.
         unsafe { core::slice::from_raw_parts(self.frame, self.linear as usize) }
     }
 }

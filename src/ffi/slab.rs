@@ -81,9 +81,9 @@ impl<T> Slab<T> {
         if p.is_null() {
             return Err(AllocError);
         }
+        // `KBox`'s free (`krealloc(p, 0)`, that is `kfree`) releases slab objects of any cache.
         // SAFETY: `p` is a fresh, exclusively owned allocation of `size_of::<T>()` bytes aligned
-        // for `T`; `MaybeUninit` needs no initialisation; `KBox`'s free (`krealloc(p, 0)`, that
-        // is `kfree`) releases slab objects of any cache.
+        // for `T`, and `MaybeUninit` needs no initialisation.
         Ok(unsafe { KBox::from_raw(p.cast::<MaybeUninit<T>>()) })
     }
 }
