@@ -268,6 +268,8 @@ teardown() {
 pktgen() {
 	local ns=$1 count=$2 flows=$3 base=${4:-$SIP}
 	local smax; smax=$(int2ip $(( $(ip2int "$base") + flows - 1 )))
+	# burst 1: a fresh unshared skb per packet; a burst reuses one skb, which pktgen must share
+	local shared='!SHARED'; [ "${PG_BURST:-1}" = 1 ] || shared=SHARED
 	nsx "$ns" bash -c '
 		pg=/proc/net/pktgen
 		set -e
@@ -276,7 +278,7 @@ pktgen() {
 		echo rem_device_all > $pg/kpktgend_0
 		echo "add_device dummy0" > $pg/kpktgend_0
 		for c in "xmit_mode netif_receive" "count '"$count"'" "pkt_size 60" "delay 0" \
-			"burst '"${PG_BURST:-1}"'" "flag '"${PG_SHARED:-!SHARED}"'" "flag NO_TIMESTAMP" \
+			"burst '"${PG_BURST:-1}"'" "flag '"$shared"'" "flag NO_TIMESTAMP" \
 			"dst_mac '"$DMAC"'" "src_mac '"$SMAC"'" \
 			"dst '"$DIP"'" "src_min '"$base"'" "src_max '"$smax"'" \
 			"udp_src_min '"$SPORT"'" "udp_src_max '"$SPORT"'" \
@@ -407,7 +409,7 @@ for sc in $SCENARIOS; do
 	S0) run_points S0 1 1 1 "${avail[@]}" ;;
 	S0B) # secondary figure: burst 32 of one shared skb, only for the systems that unshare it
 		# before writing (tc mirred and the nft flowtable would rewrite it in place)
-		PG_BURST=32 PG_SHARED=SHARED run_points S0B 32 1 1 $(only none L bridge ovs vflow) ;;
+		PG_BURST=32 run_points S0B 32 1 1 $(only none L bridge ovs vflow) ;;
 	S1) for f in $FLOWS; do run_points S1 "$f" "$f" "$f" "${avail[@]}"; done ;;
 	S2) # masks: systems whose lookup depends on them (vflow: with issue 3's rules)
 		for m in $MASKS; do
